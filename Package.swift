@@ -1,0 +1,64 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "bifrost-swift",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "bifrost-http", targets: ["bifrost-http"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+    ],
+    targets: [
+        // Linux system calls Swift cannot see through Glibc: epoll, eventfd, timerfd, accept4.
+        .target(
+            name: "CBifrostSystem",
+            cSettings: [.define("_GNU_SOURCE")]
+        ),
+        // Event loops (one thread each), the errno policy, sockets and timers.
+        .target(
+            name: "BifrostIO",
+            dependencies: ["CBifrostSystem"],
+            swiftSettings: strict
+        ),
+        // HTTP/1.1: request parser, response encoder, server connections and limits.
+        .target(
+            name: "BifrostHTTP",
+            dependencies: ["BifrostIO", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
+        // The gateway's HTTP face: config loading, routes, logging, server lifecycle.
+        .target(
+            name: "BifrostTransport",
+            dependencies: [
+                "BifrostHTTP",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        // The executable: flags and wiring only.
+        .executableTarget(
+            name: "bifrost-http",
+            dependencies: [
+                "BifrostTransport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(name: "BifrostIOTests", dependencies: ["BifrostIO"], swiftSettings: strict),
+        .testTarget(name: "BifrostHTTPTests", dependencies: ["BifrostHTTP"], swiftSettings: strict),
+        .testTarget(
+            name: "BifrostServerTests",
+            dependencies: ["BifrostHTTP", "BifrostTransport", "BifrostIO"],
+            swiftSettings: strict
+        ),
+    ]
+)

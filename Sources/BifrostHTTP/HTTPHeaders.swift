@@ -1,0 +1,216 @@
+/// HTTP header fields in arrival order, duplicates kept, looked up case-insensitively.
+///
+/// Names and values live as byte ranges in one contiguous buffer: the parser builds a request's headers
+/// from the raw head without allocating a string per field. Strings are made only when asked for.
+public struct HTTPHeaders: Sendable, Sequence {
+    @usableFromInline
+    struct Field: Sendable {
+        var nameStart: Int32
+        var nameLength: Int32
+        var valueStart: Int32
+        var valueLength: Int32
+    }
+
+    @usableFromInline var bytes: [UInt8]
+    @usableFromInline var fields: [Field]
+
+    /// Empty headers.
+    public init() {
+        bytes = []
+        fields = []
+    }
+
+    /// Headers built from name/value pairs, in order.
+    public init(_ pairs: [(String, String)]) {
+        self.init()
+        for (name, value) in pairs { add(name: name, value: value) }
+    }
+
+    init(storage: [UInt8], fields: [Field]) {
+        self.bytes = storage
+        self.fields = fields
+    }
+
+    /// The number of fields, duplicates included.
+    public var count: Int { fields.count }
+    public var isEmpty: Bool { fields.isEmpty }
+
+    /// Appends a field (after any with the same name).
+    public mutating func add(name: String, value: String) {
+        let nameStart = bytes.count
+        bytes.append(contentsOf: name.utf8)
+        let valueStart = bytes.count
+        bytes.append(contentsOf: value.utf8)
+        fields.append(Field(nameStart: Int32(nameStart), nameLength: Int32(valueStart - nameStart),
+                            valueStart: Int32(valueStart), valueLength: Int32(bytes.count - valueStart)))
+    }
+
+    /// Replaces every field called `name` with one field.
+    public mutating func replaceOrAdd(name: String, value: String) {
+        remove(name: name)
+        add(name: name, value: value)
+    }
+
+    /// Removes every field called `name` (case-insensitive).
+    public mutating func remove(name: String) {
+        let target = Array(name.utf8)
+        let kept = fields.filter { !nameEquals($0, target) }
+        fields = kept
+    }
+
+    /// The first value for `name`, compared case-insensitively.
+    public subscript(name: String) -> String? {
+        first(name)
+    }
+
+    /// The first value for `name`, compared case-insensitively.
+    public func first(_ name: String) -> String? {
+        let target = Array(name.utf8)
+        guard let field = fields.first(where: { nameEquals($0, target) }) else { return nil }
+        return value(field)
+    }
+
+    /// Every value for `name`, in order.
+    public func values(_ name: String) -> [String] {
+        let target = Array(name.utf8)
+        return fields.filter { nameEquals($0, target) }.map(value)
+    }
+
+    /// True when a field called `name` is present.
+    public func contains(_ name: String) -> Bool {
+        let target = Array(name.utf8)
+        return fields.contains { nameEquals($0, target) }
+    }
+
+    /// True when any comma-separated element of any `name` field equals `token`, case-insensitively
+    /// (as for `Connection: keep-alive, Upgrade`).
+    public func containsToken(_ token: String, in name: String) -> Bool {
+        let target = Array(token.utf8)
+        let header = Array(name.utf8)
+        for field in fields where nameEquals(field, header) {
+            var found = false
+            forEachElement(of: field) { start, end in
+                if !found, bytesEqualIgnoringCase(start, end, target) { found = true }
+            }
+            if found { return true }
+        }
+        return false
+    }
+
+    public func makeIterator() -> AnyIterator<(name: String, value: String)> {
+        var index = 0
+        return AnyIterator {
+            guard index < fields.count else { return nil }
+            defer { index += 1 }
+            return (name(fields[index]), value(fields[index]))
+        }
+    }
+
+    /// Appends `Name: value\r\n` for every field to `buffer`.
+    public func write(into buffer: inout [UInt8]) {
+        for field in fields {
+            buffer.append(contentsOf: bytes[Int(field.nameStart)..<Int(field.nameStart + field.nameLength)])
+            buffer.append(UInt8(ascii: ":"))
+            buffer.append(UInt8(ascii: " "))
+            buffer.append(contentsOf: bytes[Int(field.valueStart)..<Int(field.valueStart + field.valueLength)])
+            buffer.append(UInt8(ascii: "\r"))
+            buffer.append(UInt8(ascii: "\n"))
+        }
+    }
+
+    // MARK: Byte helpers
+
+    private func name(_ field: Field) -> String {
+        String(decoding: bytes[Int(field.nameStart)..<Int(field.nameStart + field.nameLength)], as: UTF8.self)
+    }
+
+    private func value(_ field: Field) -> String {
+        String(decoding: bytes[Int(field.valueStart)..<Int(field.valueStart + field.valueLength)], as: UTF8.self)
+    }
+
+    @usableFromInline
+    func nameEquals(_ field: Field, _ target: [UInt8]) -> Bool {
+        guard Int(field.nameLength) == target.count else { return false }
+        return bytesEqualIgnoringCase(Int(field.nameStart), Int(field.nameStart + field.nameLength), target)
+    }
+
+    private func bytesEqualIgnoringCase(_ start: Int, _ end: Int, _ target: [UInt8]) -> Bool {
+        guard end - start == target.count else { return false }
+        for offset in 0..<target.count where ASCII.lowercased(bytes[start + offset]) != ASCII.lowercased(target[offset]) {
+            return false
+        }
+        return true
+    }
+
+    /// Calls `body` with the trimmed byte range of each comma-separated element of a field's value.
+    func forEachElement(of field: Field, _ body: (Int, Int) -> Void) {
+        var start = Int(field.valueStart)
+        let end = Int(field.valueStart + field.valueLength)
+        while start <= end {
+            var stop = start
+            while stop < end && bytes[stop] != UInt8(ascii: ",") { stop += 1 }
+            var a = start, b = stop
+            while a < b && ASCII.isWhitespace(bytes[a]) { a += 1 }
+            while b > a && ASCII.isWhitespace(bytes[b - 1]) { b -= 1 }
+            if a < b { body(a, b) }
+            start = stop + 1
+        }
+    }
+
+    /// The trimmed comma-separated elements of every `name` field, lowercased.
+    func lowercasedElements(_ name: String) -> [String] {
+        let header = Array(name.utf8)
+        var result: [String] = []
+        for field in fields where nameEquals(field, header) {
+            forEachElement(of: field) { a, b in
+                result.append(String(decoding: bytes[a..<b].map(ASCII.lowercased), as: UTF8.self))
+            }
+        }
+        return result
+    }
+}
+
+/// ASCII classification used by the parser and header lookups.
+enum ASCII {
+    @inline(__always)
+    static func lowercased(_ byte: UInt8) -> UInt8 {
+        byte &- 65 < 26 ? byte | 0x20 : byte
+    }
+
+    @inline(__always)
+    static func isWhitespace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 }
+
+    @inline(__always)
+    static func isDigit(_ byte: UInt8) -> Bool { byte &- 48 < 10 }
+
+    /// RFC 9110 `tchar`: the characters of methods and header names.
+    static let tokenTable: [Bool] = (0..<256).map { value in
+        let byte = UInt8(value)
+        if byte >= 0x30 && byte <= 0x39 { return true }
+        if (byte | 0x20) >= 0x61 && (byte | 0x20) <= 0x7A { return true }
+        return "!#$%&'*+-.^_`|~".utf8.contains(byte)
+    }
+
+    @inline(__always)
+    static func isToken(_ byte: UInt8) -> Bool { tokenTable[Int(byte)] }
+
+    /// Field values: visible ASCII, obs-text (0x80-0xFF), space and tab. No other control bytes.
+    @inline(__always)
+    static func isFieldValueByte(_ byte: UInt8) -> Bool {
+        byte >= 0x20 ? byte != 0x7F : byte == 0x09
+    }
+
+    /// The request target: visible ASCII and obs-text, no spaces or controls.
+    @inline(__always)
+    static func isTargetByte(_ byte: UInt8) -> Bool { byte > 0x20 && byte != 0x7F }
+
+    @inline(__always)
+    static func hexValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case 0x30...0x39: byte - 0x30
+        case 0x41...0x46: byte - 0x41 + 10
+        case 0x61...0x66: byte - 0x61 + 10
+        default: nil
+        }
+    }
+}

@@ -1,0 +1,48 @@
+/// How the request body is delimited (RFC 9112 §6).
+public enum HTTPBodyFraming: Sendable, Equatable {
+    case none
+    case contentLength(Int)
+    case chunked
+}
+
+/// A parsed request line and header section.
+public struct HTTPRequestHead: Sendable {
+    /// The method token as sent, e.g. `"GET"` (methods are case-sensitive).
+    public let method: String
+    /// The request target as sent, e.g. `"/v1/chat/completions?x=1"`.
+    public let target: String
+    /// The minor version: 0 for HTTP/1.0, 1 for HTTP/1.1.
+    public let minorVersion: Int
+    /// Header fields in arrival order.
+    public let headers: HTTPHeaders
+    /// How the body is delimited.
+    public let framing: HTTPBodyFraming
+    /// Whether the client asked to keep the connection open after this exchange.
+    public let keepAlive: Bool
+    /// The client sent `Expect: 100-continue`.
+    public let expectsContinue: Bool
+
+    /// The target without its query string.
+    public var path: Substring {
+        target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+    }
+
+    /// True for `HEAD`, whose response carries headers but never a body.
+    public var isHead: Bool { method == "HEAD" }
+}
+
+/// A complete request: head plus the whole body (bounded by the server's body limit).
+public struct HTTPRequest: Sendable {
+    public let head: HTTPRequestHead
+    public let body: [UInt8]
+
+    public init(head: HTTPRequestHead, body: [UInt8]) {
+        self.head = head
+        self.body = body
+    }
+
+    public var method: String { head.method }
+    public var target: String { head.target }
+    public var path: Substring { head.path }
+    public var headers: HTTPHeaders { head.headers }
+}

@@ -1,0 +1,301 @@
+/// Limits the parser enforces while reading a request head.
+public struct HTTPParserLimits: Sendable, Equatable {
+    /// Request line plus header section, in bytes (431 beyond it).
+    public var maxHeadBytes: Int
+    /// Number of header fields (431 beyond it).
+    public var maxHeaderCount: Int
+
+    public init(maxHeadBytes: Int = 16 * 1024, maxHeaderCount: Int = 100) {
+        self.maxHeadBytes = maxHeadBytes
+        self.maxHeaderCount = maxHeaderCount
+    }
+}
+
+/// The outcome of feeding bytes to ``HTTPRequestHeadParser``.
+public enum HTTPHeadParseResult: Sendable {
+    /// More bytes are needed; feed the same bytes again plus whatever arrives next.
+    case incomplete
+    /// A head was parsed from the first `consumed` bytes; the body (if any) starts right after.
+    case complete(HTTPRequestHead, consumed: Int)
+    /// The bytes are not a valid HTTP/1.x request head.
+    case invalid(HTTPRequestError)
+}
+
+/// An incremental request-head parser in the style of picohttpparser.
+///
+/// Feed it the unconsumed bytes of the connection each time more arrive. It remembers how far it has
+/// already scanned for the end of the head, so byte-at-a-time input costs linear time. The head is
+/// validated strictly (CRLF line endings, token characters, no obs-fold, no bare CR/LF) and its body
+/// framing decided here, so that ambiguous framing (the root of request smuggling) never reaches
+/// the server.
+public struct HTTPRequestHeadParser: Sendable {
+    public let limits: HTTPParserLimits
+    private var scanned = 0
+
+    public init(limits: HTTPParserLimits = HTTPParserLimits()) {
+        self.limits = limits
+    }
+
+    /// Forgets progress; call after a head is complete, before parsing the next request.
+    public mutating func reset() { scanned = 0 }
+
+    /// Parses a request head at the start of `buffer`.
+    public mutating func parse(_ buffer: UnsafeRawBufferPointer) -> HTTPHeadParseResult {
+        let count = buffer.count
+        // RFC 9112 §2.2: ignore empty lines before the request line.
+        var start = 0
+        while start < count && (buffer[start] == 0x0D || buffer[start] == 0x0A) {
+            if buffer[start] == 0x0A && (start == 0 || buffer[start - 1] != 0x0D) {
+                return .invalid(.malformed("bare LF before the request line"))
+            }
+            start += 1
+            if start > 64 { return .invalid(.malformed("too many empty lines before the request line")) }
+        }
+        guard start < count else { return .incomplete }
+
+        var index = max(start, scanned)
+        var end = -1
+        while index < count {
+            if buffer[index] == 0x0A {
+                guard index > start, buffer[index - 1] == 0x0D else {
+                    return .invalid(.malformed("line ends with a bare LF (CRLF required)"))
+                }
+                if index - start >= 3 && buffer[index - 2] == 0x0A {
+                    end = index + 1
+                    break
+                }
+            }
+            index += 1
+        }
+        guard end >= 0 else {
+            scanned = count
+            if count - start > limits.maxHeadBytes { return .invalid(headTooLarge) }
+            return .incomplete
+        }
+        if end - start > limits.maxHeadBytes { return .invalid(headTooLarge) }
+        let storage = [UInt8](UnsafeRawBufferPointer(rebasing: buffer[start..<end]))
+        var decoder = HeadDecoder(storage: storage, limits: limits)
+        switch decoder.decode() {
+        case .success(let head): return .complete(head, consumed: end)
+        case .failure(let error): return .invalid(error)
+        }
+    }
+
+    private var headTooLarge: HTTPRequestError {
+        HTTPRequestError(.headersTooLarge, code: "header_too_large",
+                         "request line and headers exceed \(limits.maxHeadBytes) bytes")
+    }
+}
+
+/// Decodes one complete head (request line, fields, final empty line) held in `storage`.
+private struct HeadDecoder {
+    let storage: [UInt8]
+    let limits: HTTPParserLimits
+    private var position = 0
+
+    init(storage: [UInt8], limits: HTTPParserLimits) {
+        self.storage = storage
+        self.limits = limits
+    }
+
+    private enum Known { case other, contentLength, transferEncoding, host, expect }
+
+    mutating func decode() -> Result<HTTPRequestHead, HTTPRequestError> {
+        // Request line: method SP target SP HTTP/1.x CRLF
+        let methodEnd = scan(while: ASCII.isToken)
+        guard methodEnd > 0, byte(methodEnd) == 0x20 else {
+            return .failure(.malformed("invalid method in request line"))
+        }
+        let method = string(0, methodEnd)
+        position = methodEnd + 1
+        let targetStart = position
+        let targetEnd = scan(while: ASCII.isTargetByte)
+        guard targetEnd > targetStart, byte(targetEnd) == 0x20 else {
+            return .failure(.malformed("invalid request target in request line"))
+        }
+        let target = string(targetStart, targetEnd)
+        position = targetEnd + 1
+        let minorVersion: Int
+        switch version() {
+        case .success(let minor): minorVersion = minor
+        case .failure(let error): return .failure(error)
+        }
+
+        // Header fields.
+        var fields: [HTTPHeaders.Field] = []
+        fields.reserveCapacity(12)
+        var contentLength: Int?
+        var contentLengthSeen = false
+        var transferEncoding: [HTTPHeaders.Field] = []
+        var hostCount = 0
+        var expectValue: (Int, Int)?
+        while !(byte(position) == 0x0D && byte(position + 1) == 0x0A) {
+            if ASCII.isWhitespace(byte(position)) {
+                return .failure(.malformed("obsolete line folding (header line starts with whitespace)"))
+            }
+            let nameStart = position
+            let nameEnd = scan(while: ASCII.isToken)
+            guard nameEnd > nameStart else { return .failure(.malformed("invalid header field name")) }
+            guard byte(nameEnd) == UInt8(ascii: ":") else {
+                return .failure(.malformed(ASCII.isWhitespace(byte(nameEnd))
+                    ? "whitespace between header name and colon"
+                    : "invalid character in header field name"))
+            }
+            position = nameEnd + 1
+            while ASCII.isWhitespace(byte(position)) { position += 1 }
+            let valueStart = position
+            while position < storage.count && ASCII.isFieldValueByte(storage[position]) { position += 1 }
+            guard byte(position) == 0x0D, byte(position + 1) == 0x0A else {
+                return .failure(.malformed("invalid character in value of header \(string(nameStart, nameEnd))"))
+            }
+            var valueEnd = position
+            while valueEnd > valueStart && ASCII.isWhitespace(storage[valueEnd - 1]) { valueEnd -= 1 }
+            position += 2
+            let field = HTTPHeaders.Field(nameStart: Int32(nameStart), nameLength: Int32(nameEnd - nameStart),
+                                          valueStart: Int32(valueStart), valueLength: Int32(valueEnd - valueStart))
+            fields.append(field)
+            guard fields.count <= limits.maxHeaderCount else {
+                return .failure(HTTPRequestError(.headersTooLarge, code: "too_many_headers",
+                                                 "more than \(limits.maxHeaderCount) header fields"))
+            }
+            switch classify(nameStart, nameEnd) {
+            case .contentLength:
+                contentLengthSeen = true
+                switch parseContentLength(valueStart, valueEnd) {
+                case nil:
+                    return .failure(HTTPRequestError(.badRequest, code: "invalid_content_length",
+                                                     "Content-Length is not a non-negative integer"))
+                case let value?:
+                    if let previous = contentLength, previous != value {
+                        return .failure(HTTPRequestError(.badRequest, code: "invalid_content_length",
+                                                         "conflicting Content-Length values"))
+                    }
+                    contentLength = value
+                }
+            case .transferEncoding: transferEncoding.append(field)
+            case .host: hostCount += 1
+            case .expect: expectValue = (valueStart, valueEnd)
+            case .other: break
+            }
+        }
+
+        let headers = HTTPHeaders(storage: storage, fields: fields)
+        if minorVersion == 1 && hostCount != 1 {
+            return .failure(HTTPRequestError(.badRequest, code: "invalid_host",
+                                             hostCount == 0 ? "missing Host header" : "more than one Host header"))
+        }
+
+        let framing: HTTPBodyFraming
+        if !transferEncoding.isEmpty {
+            if contentLengthSeen {
+                return .failure(HTTPRequestError(.badRequest, code: "conflicting_framing",
+                                                 "both Content-Length and Transfer-Encoding are present"))
+            }
+            if minorVersion == 0 {
+                return .failure(HTTPRequestError(.badRequest, code: "conflicting_framing",
+                                                 "Transfer-Encoding is not allowed in HTTP/1.0 requests"))
+            }
+            let codings = headers.lowercasedElements("transfer-encoding")
+            guard codings.last == "chunked" else {
+                return .failure(HTTPRequestError(.badRequest, code: "invalid_transfer_encoding",
+                                                 "Transfer-Encoding must end with chunked"))
+            }
+            guard codings.count == 1 else {
+                return .failure(HTTPRequestError(.notImplemented, code: "unsupported_transfer_encoding",
+                                                 "only Transfer-Encoding: chunked is supported"))
+            }
+            framing = .chunked
+        } else if let contentLength, contentLength > 0 {
+            framing = .contentLength(contentLength)
+        } else {
+            framing = .none
+        }
+
+        let wantsClose = headers.containsToken("close", in: "connection")
+        let keepAlive = minorVersion == 1 ? !wantsClose : (!wantsClose && headers.containsToken("keep-alive", in: "connection"))
+
+        var expectsContinue = false
+        if let (a, b) = expectValue, minorVersion == 1 {
+            guard equalsIgnoringCase(a, b, "100-continue") else {
+                return .failure(HTTPRequestError(.expectationFailed, code: "unsupported_expectation",
+                                                 "only Expect: 100-continue is supported"))
+            }
+            expectsContinue = framing != .none
+        }
+        return .success(HTTPRequestHead(method: method, target: target, minorVersion: minorVersion, headers: headers,
+                                        framing: framing, keepAlive: keepAlive, expectsContinue: expectsContinue))
+    }
+
+    private mutating func version() -> Result<Int, HTTPRequestError> {
+        let p = position
+        guard p + 10 <= storage.count,
+              storage[p] == UInt8(ascii: "H"), storage[p + 1] == UInt8(ascii: "T"),
+              storage[p + 2] == UInt8(ascii: "T"), storage[p + 3] == UInt8(ascii: "P"),
+              storage[p + 4] == UInt8(ascii: "/"), ASCII.isDigit(storage[p + 5]),
+              storage[p + 6] == UInt8(ascii: "."), ASCII.isDigit(storage[p + 7]),
+              storage[p + 8] == 0x0D, storage[p + 9] == 0x0A
+        else {
+            return .failure(.malformed("invalid HTTP version in request line"))
+        }
+        position = p + 10
+        guard storage[p + 5] == UInt8(ascii: "1"), storage[p + 7] <= UInt8(ascii: "1") else {
+            return .failure(HTTPRequestError(.versionNotSupported, code: "unsupported_version",
+                                             "HTTP/\(Character(UnicodeScalar(storage[p + 5]))).\(Character(UnicodeScalar(storage[p + 7]))) is not supported; use HTTP/1.1"))
+        }
+        return .success(Int(storage[p + 7] - UInt8(ascii: "0")))
+    }
+
+    private func byte(_ index: Int) -> UInt8 { index < storage.count ? storage[index] : 0 }
+
+    private func scan(while predicate: (UInt8) -> Bool) -> Int {
+        var index = position
+        while index < storage.count && predicate(storage[index]) { index += 1 }
+        return index
+    }
+
+    private func string(_ start: Int, _ end: Int) -> String {
+        String(decoding: storage[start..<end], as: UTF8.self)
+    }
+
+    private func equalsIgnoringCase(_ start: Int, _ end: Int, _ literal: StaticString) -> Bool {
+        guard end - start == literal.utf8CodeUnitCount else { return false }
+        let pointer = literal.utf8Start
+        for offset in 0..<(end - start) where ASCII.lowercased(storage[start + offset]) != pointer[offset] {
+            return false
+        }
+        return true
+    }
+
+    private func classify(_ start: Int, _ end: Int) -> Known {
+        switch end - start {
+        case 4: equalsIgnoringCase(start, end, "host") ? .host : .other
+        case 6: equalsIgnoringCase(start, end, "expect") ? .expect : .other
+        case 14: equalsIgnoringCase(start, end, "content-length") ? .contentLength : .other
+        case 17: equalsIgnoringCase(start, end, "transfer-encoding") ? .transferEncoding : .other
+        default: .other
+        }
+    }
+
+    /// Content-Length: digits only (a comma list of identical values is accepted, RFC 9110 §8.6).
+    private func parseContentLength(_ start: Int, _ end: Int) -> Int? {
+        var result: Int?
+        var index = start
+        while index <= end {
+            var stop = index
+            while stop < end && storage[stop] != UInt8(ascii: ",") { stop += 1 }
+            var a = index, b = stop
+            while a < b && ASCII.isWhitespace(storage[a]) { a += 1 }
+            while b > a && ASCII.isWhitespace(storage[b - 1]) { b -= 1 }
+            guard a < b, b - a <= 18 else { return nil }
+            var value = 0
+            for i in a..<b {
+                guard ASCII.isDigit(storage[i]) else { return nil }
+                value = value * 10 + Int(storage[i] - 0x30)
+            }
+            if let result, result != value { return nil }
+            result = value
+            index = stop + 1
+        }
+        return result
+    }
+}

@@ -1,0 +1,458 @@
+import BifrostIO
+import Glibc
+import Logging
+
+/// One client connection, confined to its event loop.
+///
+/// Requests are read and answered strictly in order: while a request is being handled, later
+/// (pipelined) bytes are kept but not parsed, and reading stops once they pass a bound. Writes are
+/// queued and flushed with `writev`; the socket is registered once, edge-triggered, for both directions.
+final class HTTPServerConnection: IOEventHandler, TimerTarget {
+    private enum Phase {
+        /// Waiting for (the rest of) a request head.
+        case awaitingHead
+        /// Reading the body of `head`.
+        case readingBody(HTTPRequestHead, BodyReader)
+        /// The handler owns the request; no response bytes sent yet.
+        case handling(HTTPRequestHead)
+        /// A streamed response is in progress.
+        case streaming(Stream)
+        /// The last response is out (or being flushed); reading only to discard until the client closes.
+        case closing
+        case closed
+    }
+
+    private struct Stream {
+        let chunked: Bool
+        let keepAlive: Bool
+        let suppressBody: Bool
+    }
+
+    private enum TimeoutKind { case idle, header, body, write, linger }
+
+    let fd: Int32
+    private let context: ServerLoopContext
+    private var registration: Registration?
+    private var phase = Phase.awaitingHead
+    private var parser: HTTPRequestHeadParser
+    private var inbound: [UInt8] = []
+    private var outbound = OutboundQueue()
+    private var deadline = DeadlineSlot()
+    private var timeoutKind = TimeoutKind.header
+    private var sequence: UInt64 = 0
+    private var responder: HTTPResponder?
+    private var pendingWrite: (@Sendable (Bool) -> Void)?
+    /// Set while `ingest` runs, so responses sent synchronously by the handler are flushed once at the end.
+    private var ingesting = false
+    /// Reading paused because pipelined bytes reached their bound while a request is being handled.
+    private var readPaused = false
+    /// Socket reported not writable; wait for EPOLLOUT.
+    private var writeBlocked = false
+    /// Close once the queued bytes are written (after the last response).
+    private var closeAfterFlush = false
+    private var halfClosed = false
+    private var discardedBytes = 0
+    private var draining = false
+
+    init(fd: Int32, context: ServerLoopContext) {
+        self.fd = fd
+        self.context = context
+        parser = HTTPRequestHeadParser(limits: context.configuration.parserLimits)
+    }
+
+    // MARK: Lifecycle
+
+    func start() throws {
+        registration = try context.loop.register(fd, events: [.readable, .writable, .readHangup, .edgeTriggered], handler: self)
+        setTimeout(.header, after: context.configuration.headerReadTimeout)
+    }
+
+    /// Graceful shutdown: close now if idle, otherwise close after the current response.
+    func drain() {
+        draining = true
+        if case .awaitingHead = phase, inbound.isEmpty, outbound.isEmpty { close() }
+    }
+
+    /// Closes the socket, cancelling an unfinished response. Idempotent.
+    func close() {
+        if case .closed = phase { return }
+        phase = .closed
+        if let registration { context.loop.deregister(registration) }
+        registration = nil
+        closeDescriptor(fd)
+        outbound.removeAll()
+        inbound = []
+        deadline.set(nil, target: self, loop: context.loop)
+        let gone = responder
+        responder = nil
+        let waiter = pendingWrite
+        pendingWrite = nil
+        context.connectionClosed(self)
+        waiter?(false)
+        gone?.cancel()
+    }
+
+    private var isClosed: Bool {
+        if case .closed = phase { return true }
+        return false
+    }
+
+    // MARK: Events
+
+    func handleEvents(_ events: IOEvents) {
+        if !events.isDisjoint(with: [.writable, .error, .hangup]) {
+            writeBlocked = false
+            flush()
+        }
+        if !events.isDisjoint(with: [.readable, .readHangup, .error, .hangup]), !isClosed {
+            readAvailable()
+        }
+    }
+
+    func timerFired(deadline queued: UInt64, now: UInt64) {
+        guard !isClosed, deadline.fire(queuedDeadline: queued, now: now, target: self, loop: context.loop) else { return }
+        switch timeoutKind {
+        case .idle, .linger, .write:
+            close()
+        case .header:
+            if inbound.isEmpty && sequence == 0 && !draining {
+                // Connected but never sent a byte: nothing to answer.
+                close()
+            } else {
+                fail(HTTPRequestError(.requestTimeout, code: "header_timeout", "request headers were not received in time"))
+            }
+        case .body:
+            fail(HTTPRequestError(.requestTimeout, code: "body_timeout", "request body was not received in time"))
+        }
+    }
+
+    private func setTimeout(_ kind: TimeoutKind, after seconds: Double) {
+        timeoutKind = kind
+        deadline.set(context.loop.now &+ Nanoseconds.seconds(seconds), target: self, loop: context.loop)
+    }
+
+    // MARK: Reading
+
+    private func readAvailable() {
+        let scratch = context.readBuffer
+        while !isClosed && !readPaused {
+            let count: Int
+            do {
+                switch try Socket.read(fd, into: scratch) {
+                case .wouldBlock: return
+                case .done(let n): count = n
+                }
+            } catch {
+                close()
+                return
+            }
+            if count == 0 {
+                peerClosed()
+                return
+            }
+            ingest(UnsafeRawBufferPointer(rebasing: scratch[0..<count]))
+            // A short read drained the socket; a later arrival raises a new edge.
+            if count < scratch.count { return }
+        }
+    }
+
+    private func peerClosed() {
+        switch phase {
+        case .closing, .awaitingHead:
+            close()
+        case .readingBody, .handling, .streaming:
+            // The client went away mid-request: abort (cancels the handler's work).
+            close()
+        case .closed:
+            break
+        }
+    }
+
+    /// Processes newly read bytes (appended after any kept from earlier reads), then flushes.
+    private func ingest(_ bytes: UnsafeRawBufferPointer) {
+        if case .closing = phase {
+            discardedBytes += bytes.count
+            if discardedBytes > 1 << 20 { close() }
+            return
+        }
+        ingesting = true
+        if inbound.isEmpty {
+            let consumed = process(bytes)
+            if consumed < bytes.count, !isClosed {
+                inbound.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[consumed...]))
+            }
+        } else {
+            inbound.append(contentsOf: bytes)
+            processInbound()
+        }
+        ingesting = false
+        afterInput()
+        flush()
+    }
+
+    private func processInbound() {
+        guard !inbound.isEmpty else { return }
+        let consumed = inbound.withUnsafeBytes { process($0) }
+        if isClosed { return }
+        if consumed == inbound.count {
+            inbound.removeAll(keepingCapacity: inbound.capacity <= 4096)
+        } else if consumed > 0 {
+            inbound.removeFirst(consumed)
+        }
+    }
+
+    /// Runs the request state machine over `bytes`; returns how many were consumed.
+    private func process(_ bytes: UnsafeRawBufferPointer) -> Int {
+        var offset = 0
+        while offset < bytes.count {
+            let rest = UnsafeRawBufferPointer(rebasing: bytes[offset...])
+            switch phase {
+            case .awaitingHead:
+                if timeoutKind == .idle {
+                    // The first byte of the next request: the header timer replaces the idle timer.
+                    setTimeout(.header, after: context.configuration.headerReadTimeout)
+                }
+                switch parser.parse(rest) {
+                case .incomplete:
+                    return offset
+                case .invalid(let error):
+                    fail(error)
+                    return bytes.count
+                case .complete(let head, let consumed):
+                    parser.reset()
+                    offset += consumed
+                    beginBody(head, bodyBytesWaiting: offset < bytes.count)
+                }
+            case .readingBody(let head, var reader):
+                phase = .awaitingHead // drop `phase`'s reference so the body grows without copying
+                do {
+                    let result = try reader.consume(rest, maxBodyBytes: context.configuration.maxBodyBytes)
+                    offset += result.consumed
+                    if result.done {
+                        dispatch(HTTPRequest(head: head, body: reader.body))
+                    } else {
+                        phase = .readingBody(head, reader)
+                    }
+                } catch let error as HTTPRequestError {
+                    fail(error)
+                    return bytes.count
+                } catch {
+                    fail(.malformed("\(error)"))
+                    return bytes.count
+                }
+            case .handling, .streaming, .closing, .closed:
+                return offset
+            }
+        }
+        return offset
+    }
+
+    /// After a batch of input: bound the bytes kept while a request is handled.
+    private func afterInput() {
+        switch phase {
+        case .handling, .streaming:
+            if inbound.count >= context.configuration.parserLimits.maxHeadBytes { readPaused = true }
+        default:
+            break
+        }
+    }
+
+    private func beginBody(_ head: HTTPRequestHead, bodyBytesWaiting: Bool) {
+        let limit = context.configuration.maxBodyBytes
+        switch head.framing {
+        case .none:
+            dispatch(HTTPRequest(head: head, body: []))
+            return
+        case .contentLength(let length):
+            guard length <= limit else {
+                fail(ChunkedBodyDecoder.bodyTooLarge(limit))
+                return
+            }
+            phase = .readingBody(head, BodyReader(contentLength: length))
+        case .chunked:
+            phase = .readingBody(head, BodyReader(chunked: ChunkedBodyDecoder()))
+        }
+        if head.expectsContinue && !bodyBytesWaiting {
+            outbound.append(HTTPResponseEncoder.continueResponse)
+        }
+        setTimeout(.body, after: context.configuration.bodyReadTimeout)
+    }
+
+    private func dispatch(_ request: HTTPRequest) {
+        phase = .handling(request.head)
+        sequence &+= 1
+        deadline.set(nil, target: self, loop: context.loop)
+        let responder = HTTPResponder(loop: context.loop, connection: self, sequence: sequence)
+        self.responder = responder
+        context.handler.handle(request, responder: responder)
+    }
+
+    // MARK: Responding
+
+    func sendResponse(_ response: HTTPResponse, sequence: UInt64) {
+        guard sequence == self.sequence, case .handling(let head) = phase else { return }
+        let keepAlive = shouldKeepAlive(head, response.headers)
+        let sendsBody = !head.isHead && !response.status.forbidsBody
+        var buffer: [UInt8] = []
+        buffer.reserveCapacity(256 + (response.body.count <= 4096 ? response.body.count : 0))
+        HTTPResponseEncoder.writeHead(
+            status: response.status, headers: response.headers,
+            contentLength: response.status.forbidsBody ? nil : response.body.count, chunked: false,
+            keepAlive: keepAlive, requestMinorVersion: head.minorVersion, date: context.date(), into: &buffer)
+        if sendsBody && response.body.count <= 4096 {
+            buffer.append(contentsOf: response.body)
+            outbound.append(buffer)
+        } else {
+            outbound.append(buffer)
+            if sendsBody { outbound.append(response.body) }
+        }
+        context.requestCompleted(head: head, status: response.status)
+        finishExchange(keepAlive: keepAlive)
+    }
+
+    func startStream(_ responseHead: HTTPResponseHead, sequence: UInt64) {
+        guard sequence == self.sequence, case .handling(let head) = phase else { return }
+        let chunked = head.minorVersion >= 1 && !responseHead.status.forbidsBody && !head.isHead
+        let keepAlive = shouldKeepAlive(head, responseHead.headers) && (chunked || head.isHead || responseHead.status.forbidsBody)
+        var buffer: [UInt8] = []
+        HTTPResponseEncoder.writeHead(
+            status: responseHead.status, headers: responseHead.headers, contentLength: nil, chunked: chunked,
+            keepAlive: keepAlive, requestMinorVersion: head.minorVersion, date: context.date(), into: &buffer)
+        outbound.append(buffer)
+        phase = .streaming(Stream(chunked: chunked, keepAlive: keepAlive,
+                                  suppressBody: head.isHead || responseHead.status.forbidsBody))
+        context.requestCompleted(head: head, status: responseHead.status)
+        flushUnlessIngesting()
+    }
+
+    func streamWrite(_ bytes: [UInt8], sequence: UInt64, completion: @escaping @Sendable (Bool) -> Void) {
+        guard sequence == self.sequence, case .streaming(let stream) = phase else {
+            completion(false)
+            return
+        }
+        if !stream.suppressBody && !bytes.isEmpty {
+            if stream.chunked {
+                outbound.append(HTTPResponseEncoder.chunkPrefix(bytes.count))
+                outbound.append(bytes)
+                outbound.append(HTTPResponseEncoder.crlf)
+            } else {
+                outbound.append(bytes)
+            }
+        }
+        flushUnlessIngesting()
+        if isClosed {
+            completion(false)
+        } else if outbound.bufferedBytes <= context.configuration.writeHighWatermark {
+            completion(true)
+        } else {
+            pendingWrite = completion
+        }
+    }
+
+    func streamFinish(sequence: UInt64) {
+        guard sequence == self.sequence, case .streaming(let stream) = phase else { return }
+        if stream.chunked && !stream.suppressBody { outbound.append(HTTPResponseEncoder.lastChunk) }
+        finishExchange(keepAlive: stream.keepAlive)
+    }
+
+    private func shouldKeepAlive(_ head: HTTPRequestHead, _ headers: HTTPHeaders) -> Bool {
+        head.keepAlive && !draining && !context.draining && !headers.containsToken("close", in: "connection")
+    }
+
+    /// The response is fully queued: continue with the next request, or close once flushed.
+    private func finishExchange(keepAlive: Bool) {
+        responder = nil
+        if keepAlive {
+            phase = .awaitingHead
+            setTimeout(.idle, after: context.configuration.idleTimeout)
+            if !ingesting {
+                // Answered from another thread: parse what was pipelined meanwhile and resume reading.
+                ingesting = true
+                processInbound()
+                ingesting = false
+                afterInput()
+                if readPaused, case .awaitingHead = phase {
+                    readPaused = false
+                    context.loop.deferTask { [self] in if !isClosed { readAvailable() } }
+                }
+            } else {
+                readPaused = false
+            }
+        } else {
+            phase = .closing
+            closeAfterFlush = true
+            inbound = []
+        }
+        flushUnlessIngesting()
+    }
+
+    /// Answers a request the server could not read with a JSON error and closes the connection.
+    private func fail(_ error: HTTPRequestError) {
+        switch phase {
+        case .handling, .streaming, .closing, .closed: return
+        case .awaitingHead, .readingBody: break
+        }
+        context.logger.debug("rejected request", metadata: ["status": "\(error.status.code)", "reason": "\(error.message)"])
+        var buffer: [UInt8] = []
+        let body = HTTPResponse.errorBody(status: error.status, type: error.code, message: error.message)
+        HTTPResponseEncoder.writeHead(
+            status: error.status, headers: HTTPHeaders([("Content-Type", "application/json")]),
+            contentLength: body.utf8.count, chunked: false, keepAlive: false, requestMinorVersion: 1,
+            date: context.date(), into: &buffer)
+        buffer.append(contentsOf: body.utf8)
+        outbound.append(buffer)
+        context.requestRejected(error)
+        phase = .closing
+        closeAfterFlush = true
+        inbound = []
+        flushUnlessIngesting()
+    }
+
+    // MARK: Writing
+
+    private func flushUnlessIngesting() {
+        if !ingesting { flush() }
+    }
+
+    private func flush() {
+        if isClosed || writeBlocked { return }
+        if !outbound.isEmpty {
+            do {
+                switch try outbound.flush(to: fd) {
+                case .drained:
+                    break
+                case .wouldBlock:
+                    writeBlocked = true
+                    if timeoutKind != .write { setTimeout(.write, after: context.configuration.writeTimeout) }
+                    return
+                }
+            } catch {
+                close()
+                return
+            }
+        }
+        afterDrain()
+    }
+
+    private func afterDrain() {
+        if timeoutKind == .write {
+            // Writes made progress again: back to the timer of the current phase.
+            switch phase {
+            case .awaitingHead: setTimeout(.idle, after: context.configuration.idleTimeout)
+            default: deadline.set(nil, target: self, loop: context.loop)
+            }
+        }
+        if let waiter = pendingWrite, outbound.bufferedBytes <= context.configuration.writeLowWatermark {
+            pendingWrite = nil
+            waiter(true)
+        }
+        if closeAfterFlush && !halfClosed {
+            // Lingering close: send FIN, then read and discard until the client closes, so the
+            // response is not destroyed by a reset for unread request bytes.
+            halfClosed = true
+            Socket.shutdownWrite(fd)
+            setTimeout(.linger, after: context.configuration.lingerTimeout)
+            if inbound.isEmpty { readAvailable() }
+        }
+    }
+}

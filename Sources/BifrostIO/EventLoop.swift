@@ -1,0 +1,217 @@
+import CBifrostSystem
+import Glibc
+import Synchronization
+
+/// Receives readiness events for one registered descriptor. Called on the loop thread only.
+public protocol IOEventHandler: AnyObject {
+    func handleEvents(_ events: IOEvents)
+}
+
+/// Identifies one registration of a descriptor, so that an event queued for a descriptor that was
+/// closed and reused within the same `epoll_wait` batch is recognised as stale and dropped.
+public struct Registration: Equatable, Sendable {
+    public let fd: Int32
+    let id: UInt32
+}
+
+/// One epoll loop on one thread.
+///
+/// Everything the loop owns (registrations, timers, deferred tasks) is touched only on its thread.
+/// Other threads talk to it through ``execute(_:)``, which queues the closure under a mutex and
+/// wakes the loop through an eventfd.
+public final class EventLoop: @unchecked Sendable {
+    /// Position in its group, used in thread names and logs.
+    public let index: Int
+
+    // Cross-thread state.
+    private let inbox = Mutex<[@Sendable () -> Void]>([])
+    private let wakeRequested = Atomic<Bool>(false)
+    /// The loop thread's `pthread_t` (an integer on Linux), 0 before the loop starts.
+    private let threadID = Atomic<UInt>(0)
+    private let wakeFD: Int32
+
+    // Loop-confined state.
+    private var epoll: Epoll
+    private var handlers: [Slot?] = []
+    private var nextRegistrationID: UInt32 = 1
+    private var timers = TimerQueue()
+    private var localTasks: [() -> Void] = []
+    private var running = true
+    /// Monotonic time at the start of the current iteration, in nanoseconds.
+    public private(set) var now: UInt64 = MonotonicClock.now()
+
+    private struct Slot {
+        let id: UInt32
+        let handler: any IOEventHandler
+    }
+
+    private static let wakeData: UInt64 = .max
+
+    init(index: Int) throws {
+        self.index = index
+        epoll = try Epoll()
+        wakeFD = try syscallBlocking("eventfd") { eventfd(0, CBS_EFD_NONBLOCK | CBS_EFD_CLOEXEC) }
+        try epoll.add(wakeFD, events: .readable, data: Self.wakeData)
+    }
+
+    deinit {
+        closeDescriptor(wakeFD)
+    }
+
+    /// True when called on this loop's thread.
+    public var inEventLoop: Bool {
+        threadID.load(ordering: .relaxed) == UInt(pthread_self())
+    }
+
+    // MARK: Cross-thread API
+
+    /// Runs `task` on the loop thread. From the loop itself it runs after the current event batch.
+    public func execute(_ task: @escaping @Sendable () -> Void) {
+        inbox.withLock { $0.append(task) }
+        if !wakeRequested.exchange(true, ordering: .acquiringAndReleasing) {
+            var one: UInt64 = 1
+            _ = Glibc.write(wakeFD, &one, 8)
+        }
+    }
+
+    /// Asks the loop to stop after its current iteration.
+    func stop() {
+        execute { [self] in running = false }
+    }
+
+    // MARK: Loop-thread API
+
+    /// Runs `task` on the loop thread at the end of the current iteration, without a wake-up.
+    /// Must be called on the loop thread.
+    public func deferTask(_ task: @escaping () -> Void) {
+        localTasks.append(task)
+    }
+
+    /// Registers `fd` for `events`; the handler is kept until ``deregister(_:)``.
+    /// `hangup` and `error` are always reported by epoll. Must be called on the loop thread.
+    public func register(_ fd: Int32, events: IOEvents, handler: any IOEventHandler) throws -> Registration {
+        let id = nextRegistrationID
+        nextRegistrationID = nextRegistrationID == .max - 1 ? 1 : nextRegistrationID + 1
+        let index = Int(fd)
+        if index >= handlers.count {
+            handlers.append(contentsOf: repeatElement(nil, count: max(index + 1 - handlers.count, handlers.count)))
+        }
+        try epoll.add(fd, events: events, data: UInt64(id) << 32 | UInt64(UInt32(bitPattern: fd)))
+        handlers[index] = Slot(id: id, handler: handler)
+        return Registration(fd: fd, id: id)
+    }
+
+    /// Changes the events of a registration. Must be called on the loop thread.
+    public func reregister(_ registration: Registration, events: IOEvents) throws {
+        let data = UInt64(registration.id) << 32 | UInt64(UInt32(bitPattern: registration.fd))
+        try epoll.modify(registration.fd, events: events, data: data)
+    }
+
+    /// Removes a registration before its descriptor is closed. Must be called on the loop thread.
+    public func deregister(_ registration: Registration) {
+        let index = Int(registration.fd)
+        guard index < handlers.count, handlers[index]?.id == registration.id else { return }
+        handlers[index] = nil
+        // ENOENT/EBADF cannot happen for a live registration; anything else is not actionable here.
+        try? epoll.remove(registration.fd)
+    }
+
+    /// Calls `target.timerFired` once `deadline` (monotonic ns) has passed. Must be called on the loop thread.
+    public func schedule(_ target: any TimerTarget, at deadline: UInt64) {
+        timers.push(target, at: deadline)
+    }
+
+    /// Runs `body` once after `delay` nanoseconds unless cancelled. Must be called on the loop thread.
+    @discardableResult
+    public func scheduleTask(after delay: UInt64, _ body: @escaping () -> Void) -> ScheduledTask {
+        let task = ScheduledTask(body)
+        schedule(task, at: now &+ delay)
+        return task
+    }
+
+    // MARK: The loop
+
+    func run() {
+        threadID.store(UInt(pthread_self()), ordering: .releasing)
+        while running {
+            let timeout = nextTimeout()
+            let count: Int
+            do {
+                count = try epoll.wait(timeoutMilliseconds: timeout)
+            } catch {
+                // epoll_wait fails only on programmer errors (EBADF/EFAULT trap) or EINVAL; nothing to retry.
+                preconditionFailure("epoll_wait on loop \(index) failed: \(error)")
+            }
+            now = MonotonicClock.now()
+            for position in 0..<count {
+                let (data, events) = epoll.event(at: position)
+                dispatch(data: data, events: events)
+            }
+            epoll.grow(ifFilledBy: count)
+            fireTimers()
+            runTasks()
+        }
+        runTasks()
+    }
+
+    private func dispatch(data: UInt64, events: IOEvents) {
+        if data == Self.wakeData {
+            var value: UInt64 = 0
+            _ = Glibc.read(wakeFD, &value, 8)
+            wakeRequested.store(false, ordering: .releasing)
+            return
+        }
+        let fd = Int(UInt32(truncatingIfNeeded: data))
+        let id = UInt32(truncatingIfNeeded: data >> 32)
+        guard fd < handlers.count, let slot = handlers[fd], slot.id == id else { return }
+        slot.handler.handleEvents(events)
+    }
+
+    private func nextTimeout() -> Int32 {
+        if !localTasks.isEmpty { return 0 }
+        guard let earliest = timers.earliest else { return -1 }
+        let current = MonotonicClock.now()
+        if earliest <= current { return 0 }
+        let milliseconds = (earliest - current + 999_999) / 1_000_000
+        return Int32(min(milliseconds, 60_000))
+    }
+
+    private func fireTimers() {
+        while let (target, deadline) = timers.popExpired(now: now) {
+            target.timerFired(deadline: deadline, now: now)
+        }
+    }
+
+    private func runTasks() {
+        let remote = inbox.withLock { tasks -> [@Sendable () -> Void] in
+            let taken = tasks
+            tasks.removeAll(keepingCapacity: true)
+            return taken
+        }
+        for task in remote { task() }
+        // Local tasks may defer more tasks; run them in rounds so none is starved.
+        var rounds = 0
+        while !localTasks.isEmpty && rounds < 16 {
+            let batch = localTasks
+            localTasks.removeAll(keepingCapacity: true)
+            for task in batch { task() }
+            rounds += 1
+        }
+    }
+}
+
+/// A one-shot timer created by ``EventLoop/scheduleTask(after:_:)``.
+public final class ScheduledTask: TimerTarget {
+    private var body: (() -> Void)?
+
+    init(_ body: @escaping () -> Void) { self.body = body }
+
+    /// Prevents the task from running. Call on the loop thread.
+    public func cancel() { body = nil }
+
+    public func timerFired(deadline: UInt64, now: UInt64) {
+        let run = body
+        body = nil
+        run?()
+    }
+}

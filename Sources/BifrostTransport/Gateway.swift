@@ -1,0 +1,47 @@
+import BifrostHTTP
+import BifrostIO
+import Logging
+
+/// The running gateway: event loops, the HTTP server and its routes.
+public final class Gateway: Sendable {
+    public let group: EventLoopGroup
+    public let server: HTTPServer
+    private let logger: Logger
+
+    /// Builds the gateway from `config`, listening on `host:port` (the command line wins over the file).
+    public init(config: GatewayConfig, host: String, port: Int, logger: Logger) throws {
+        var serverConfiguration = config.server
+        serverConfiguration.host = host
+        serverConfiguration.port = port
+        group = try EventLoopGroup(loopCount: config.eventLoops ?? EventLoopGroup.defaultLoopCount)
+        server = HTTPServer(configuration: serverConfiguration, group: group, handler: Gateway.routes(),
+                            logger: logger)
+        self.logger = logger
+    }
+
+    /// The gateway's routes.
+    public static func routes() -> Router {
+        var router = Router()
+        let health = HTTPResponse.json(.ok, "{\"status\":\"ok\"}")
+        router.add("GET", "/health") { _, responder in responder.send(health) }
+        return router
+    }
+
+    /// Binds and starts serving.
+    public func start() throws {
+        try server.start()
+        logger.info("bifrost-http listening", metadata: [
+            "address": "\(server.configuration.host):\(server.port)",
+            "event_loops": "\(group.loops.count)",
+        ])
+    }
+
+    /// Graceful stop: no new connections, in-flight requests finish within the grace period, loops stop.
+    public func stop() {
+        logger.info("shutting down; waiting for in-flight requests",
+                    metadata: ["grace_period_seconds": "\(server.configuration.shutdownGracePeriod)"])
+        server.shutdown()
+        group.shutdown()
+        logger.info("stopped")
+    }
+}

@@ -1,0 +1,90 @@
+import ArgumentParser
+import BifrostTransport
+import Glibc
+import Logging
+
+/// `bifrost-http`: the gateway executable. Flags follow Go style (`-port 8080`); `--port` works too.
+struct BifrostHTTPCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bifrost-http",
+        abstract: "Bifrost, the LLM gateway: an OpenAI-compatible HTTP front for many providers.",
+        discussion: "SIGTERM or SIGINT stops accepting connections, lets in-flight requests finish within the "
+            + "grace period (server.shutdown_grace_period_seconds), then exits 0."
+    )
+
+    @Option(name: [.customLong("config", withSingleDash: true), .customLong("config")],
+            help: "Path to config.json.")
+    var config: String = "config.json"
+
+    @Option(name: [.customLong("host", withSingleDash: true), .customLong("host")],
+            help: "Address to listen on (IPv4 or IPv6).")
+    var host: String = "0.0.0.0"
+
+    @Option(name: [.customLong("port", withSingleDash: true), .customLong("port")],
+            help: "Port to listen on.")
+    var port: Int = 8080
+
+    @Option(name: [.customLong("log-level", withSingleDash: true), .customLong("log-level")],
+            help: "debug, info, warn or error (default: $BIFROST_LOG_LEVEL or info).")
+    var logLevel: String?
+
+    mutating func validate() throws {
+        guard (0...65_535).contains(port) else { throw ValidationError("-port \(port) is out of range (0-65535)") }
+        if let logLevel, Self.level(logLevel) == nil {
+            throw ValidationError("-log-level \(logLevel): use debug, info, warn or error")
+        }
+    }
+
+    func run() throws {
+        let level = Self.level(logLevel ?? getenv("BIFROST_LOG_LEVEL").map { String(cString: $0) } ?? "info") ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "bifrost")
+
+        let gatewayConfig: GatewayConfig
+        do {
+            gatewayConfig = try GatewayConfig.load(path: config)
+        } catch {
+            logger.critical("invalid configuration: \(error)")
+            throw ExitCode(2)
+        }
+
+        // Signals: SIGPIPE is ignored (a vanished peer is an errno, not a crash); SIGTERM/SIGINT are
+        // blocked before any thread starts, so every thread inherits the mask and only sigwait sees them.
+        signal(SIGPIPE, SIG_IGN)
+        var stopSignals = sigset_t()
+        sigemptyset(&stopSignals)
+        sigaddset(&stopSignals, SIGTERM)
+        sigaddset(&stopSignals, SIGINT)
+        pthread_sigmask(SIG_BLOCK, &stopSignals, nil)
+
+        let gateway: Gateway
+        do {
+            gateway = try Gateway(config: gatewayConfig, host: host, port: port, logger: logger)
+            try gateway.start()
+        } catch {
+            logger.critical("cannot start: \(error)")
+            throw ExitCode(1)
+        }
+
+        var received: Int32 = 0
+        sigwait(&stopSignals, &received)
+        logger.info("received \(received == SIGTERM ? "SIGTERM" : "SIGINT")")
+        gateway.stop()
+    }
+
+    static func level(_ name: String) -> Logger.Level? {
+        switch name.lowercased() {
+        case "debug": .debug
+        case "info": .info
+        case "warn", "warning": .warning
+        case "error": .error
+        default: nil
+        }
+    }
+}
+
+BifrostHTTPCommand.main()
