@@ -56,6 +56,11 @@ let package = Package(
         .testTarget(name: "BifrostIOTests", dependencies: ["BifrostIO"], swiftSettings: strict),
         .testTarget(name: "BifrostHTTPTests", dependencies: ["BifrostHTTP"], swiftSettings: strict),
         .testTarget(
+            name: "BifrostTransportTests",
+            dependencies: ["BifrostTransport", "BifrostHTTP", "BifrostIO", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "BifrostServerTests",
             dependencies: ["BifrostHTTP", "BifrostTransport", "BifrostIO"],
             swiftSettings: strict

@@ -1,0 +1,169 @@
+import Glibc
+
+/// A blocking HTTP/1.1 test client over a real TCP socket, with a receive timeout so a broken
+/// server fails the test instead of hanging it.
+final class TestClient {
+    let fd: Int32
+    private var buffer: [UInt8] = []
+
+    struct Response {
+        var status: Int
+        var headers: [(String, String)]
+        var body: [UInt8]
+        var bodyText: String { String(decoding: body, as: UTF8.self) }
+        func header(_ name: String) -> String? {
+            headers.first { $0.0.lowercased() == name.lowercased() }?.1
+        }
+    }
+
+    enum Failure: Error, CustomStringConvertible {
+        case connect(Int32)
+        case closed
+        case timeout
+        case malformed(String)
+        var description: String {
+            switch self {
+            case .connect(let code): "connect failed: errno \(code)"
+            case .closed: "connection closed by server"
+            case .timeout: "timed out waiting for the server"
+            case .malformed(let what): "malformed response: \(what)"
+            }
+        }
+    }
+
+    init(port: Int, timeoutSeconds: Int = 5, receiveBufferBytes: Int32? = nil) throws {
+        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        if var size = receiveBufferBytes {
+            // Set before connect so the advertised window stays small and a large response backs up into the server.
+            setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        }
+        var timeout = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = UInt16(port).bigEndian
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let rc = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        if rc != 0 {
+            let code = errno
+            close(fd)
+            throw Failure.connect(code)
+        }
+    }
+
+    deinit { close(fd) }
+
+    func send(_ text: String) throws { try send(Array(text.utf8)) }
+
+    func send(_ bytes: [UInt8]) throws {
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if n <= 0 { throw Failure.closed }
+            offset += n
+        }
+    }
+
+    /// Reads more bytes into the buffer; false when the peer closed.
+    private func fill() throws -> Bool {
+        var chunk = [UInt8](repeating: 0, count: 65_536)
+        let n = recv(fd, &chunk, chunk.count, 0)
+        if n > 0 {
+            buffer.append(contentsOf: chunk[0..<n])
+            return true
+        }
+        if n == 0 { return false }
+        if errno == EAGAIN || errno == EWOULDBLOCK { throw Failure.timeout }
+        return false  // reset counts as closed
+    }
+
+    private func readLine() throws -> String {
+        while true {
+            if let index = buffer.firstIndex(of: 0x0A), index > 0, buffer[index - 1] == 0x0D {
+                let line = String(decoding: buffer[0..<(index - 1)], as: UTF8.self)
+                buffer.removeFirst(index + 1)
+                return line
+            }
+            guard try fill() else { throw Failure.closed }
+        }
+    }
+
+    private func readExactly(_ count: Int) throws -> [UInt8] {
+        while buffer.count < count {
+            guard try fill() else { throw Failure.closed }
+        }
+        let bytes = Array(buffer[0..<count])
+        buffer.removeFirst(count)
+        return bytes
+    }
+
+    /// Reads one response head (status line and headers).
+    func readHead() throws -> Response {
+        let statusLine = try readLine()
+        let parts = statusLine.split(separator: " ", maxSplits: 2)
+        guard parts.count >= 2, parts[0].hasPrefix("HTTP/1."), let status = Int(parts[1]) else {
+            throw Failure.malformed(statusLine)
+        }
+        var headers: [(String, String)] = []
+        while true {
+            let line = try readLine()
+            if line.isEmpty { break }
+            guard let colon = line.firstIndex(of: ":") else { throw Failure.malformed(line) }
+            headers.append((String(line[..<colon]), line[line.index(after: colon)...].trimmingCharacters(in: " ")))
+        }
+        return Response(status: status, headers: headers, body: [])
+    }
+
+    /// Reads one whole response. `head: true` for the response to a HEAD request (no body).
+    func readResponse(head: Bool = false) throws -> Response {
+        var response = try readHead()
+        if response.status == 100 { response = try readHead() }
+        if head || response.status == 204 || response.status == 304 { return response }
+        if let length = response.header("content-length").flatMap(Int.init) {
+            response.body = try readExactly(length)
+        } else if response.header("transfer-encoding")?.lowercased() == "chunked" {
+            while true {
+                let sizeLine = try readLine()
+                guard let size = Int(sizeLine.split(separator: ";")[0], radix: 16) else { throw Failure.malformed(sizeLine) }
+                if size == 0 {
+                    while try !readLine().isEmpty {}
+                    break
+                }
+                response.body += try readExactly(size)
+                _ = try readExactly(2)
+            }
+        } else {
+            while try fill() {}
+            response.body = buffer
+            buffer = []
+        }
+        return response
+    }
+
+    /// True when the server closed the connection (EOF or reset) within the receive timeout,
+    /// after discarding anything it still sent.
+    func waitForClose() throws -> Bool {
+        buffer = []
+        do {
+            while try fill() { buffer = [] }
+            return true
+        } catch Failure.timeout {
+            return false
+        }
+    }
+}
+
+extension String {
+    fileprivate func trimmingCharacters(in set: Character) -> String {
+        var view = Substring(self)
+        while view.first == set { view.removeFirst() }
+        while view.last == set { view.removeLast() }
+        return String(view)
+    }
+}
+
+extension Substring {
+    fileprivate func trimmingCharacters(in set: Character) -> String { String(self).trimmingCharacters(in: set) }
+}
