@@ -76,7 +76,8 @@ stop_pid() { # stop_pid PID: SIGTERM, wait up to 5 s, then SIGKILL
 }
 
 cleanup() {
-    trap - EXIT INT TERM
+    trap - EXIT
+    trap '' INT TERM   # a second Ctrl-C must not abort the cleanup
     local workers=""
     [[ -n "$NGINX_PID" ]] && workers="$(child_pids "$NGINX_PID")"
     stop_pid "$IDLE_PID"
@@ -93,7 +94,7 @@ trap 'echo; echo "bench-server: interrupted" >&2; exit 130' INT TERM
 child_pids() { # child_pids PID: direct children of PID (from /proc/*/stat)
     local want="$1" stat pid rest fields
     for stat in /proc/[0-9]*/stat; do
-        read -r pid rest <"$stat" 2>/dev/null || continue
+        read -r pid rest 2>/dev/null <"$stat" || continue
         rest="${rest##*) }"              # skip "(comm)", which may contain spaces
         read -r -a fields <<<"$rest"     # fields[0] = state, fields[1] = ppid
         [[ "${fields[1]:-}" == "$want" ]] && echo "$pid"
@@ -116,8 +117,8 @@ nginx_rss_kb() { # master + workers
 }
 
 wait_healthy() { # wait_healthy NAME PORT PID LOG: up to 10 s
-    local name="$1" port="$2" pid="$3" log="$4" i
-    for ((i = 0; i < 100; i++)); do
+    local name="$1" port="$2" pid="$3" log="$4" deadline=$((SECONDS + 10))
+    while ((SECONDS < deadline)); do
         curl -sf -o /dev/null --max-time 1 "http://127.0.0.1:$port/health" && return 0
         if ! kill -0 "$pid" 2>/dev/null; then
             echo "bench-server: $name exited during startup; its log:" >&2
@@ -322,15 +323,16 @@ hold_idle "$NGINX_PORT" nginx nginx;               n_held_kb="$HELD_KB"
 echo
 
 # --- Summary ----------------------------------------------------------------------------------------
-printf '%-44s %12s %12s %10s  %s\n' "metric" "bifrost-http" "nginx" "ratio" "target"
+row() { printf '%-44s %12s %12s %10s  %s\n' "$@" | sed 's/ *$//'; }
+row "metric" "bifrost-http" "nginx" "ratio" "target"
 rule
-printf '%-44s %12.0f %12.0f %10s  %s\n' "throughput (median req/s)" "$b_rps" "$n_rps" "$rps_ratio" \
+row "throughput (median req/s)" "$(printf %.0f "$b_rps")" "$(printf %.0f "$n_rps")" "$rps_ratio" \
     "≥ $TARGET_RPS_RATIO  $(verdict "$rps_ratio" ">=" "$TARGET_RPS_RATIO")"
-printf '%-44s %12s %12s %10s  %s\n' "latency p50 (median)" "$(fmt_us "$b_p50")" "$(fmt_us "$n_p50")" \
+row "latency p50 (median)" "$(fmt_us "$b_p50")" "$(fmt_us "$n_p50")" \
     "$(awk -v b="$b_p50" -v n="$n_p50" 'BEGIN { printf "%.3f", (n > 0) ? b / n : 0 }')" ""
-printf '%-44s %12s %12s %10s  %s\n' "latency p99 (median)" "$(fmt_us "$b_p99")" "$(fmt_us "$n_p99")" "$p99_ratio" \
+row "latency p99 (median)" "$(fmt_us "$b_p99")" "$(fmt_us "$n_p99")" "$p99_ratio" \
     "≤ $TARGET_P99_RATIO  $(verdict "$p99_ratio" "<=" "$TARGET_P99_RATIO")"
-printf '%-44s %12s %12s %10s  %s\n' "RSS idle" "$(fmt_mb "$b_idle_kb")" "$(fmt_mb "$n_idle_kb")" "" ""
+row "RSS idle" "$(fmt_mb "$b_idle_kb")" "$(fmt_mb "$n_idle_kb")" "" ""
 if [[ "$b_held_kb" == - ]]; then
     b_held="n/a"; held_verdict="MISS (connections not held)"
 else
@@ -338,13 +340,13 @@ else
     held_verdict="$(verdict "$(awk -v k="$b_held_kb" 'BEGIN { print k / 1024 }')" "<" "$TARGET_RSS_MB")"
 fi
 if [[ "$n_held_kb" == - ]]; then n_held="n/a"; else n_held="$(fmt_mb "$n_held_kb")"; fi
-printf '%-44s %12s %12s %10s  %s\n' "RSS with $IDLE_COUNT idle keep-alive connections" "$b_held" "$n_held" "" \
+row "RSS with $IDLE_COUNT idle keep-alive connections" "$b_held" "$n_held" "" \
     "< $TARGET_RSS_MB MB  $held_verdict"
-per_conn() { # per_conn HELD_KB IDLE_KB → bytes per idle connection
+per_conn() { # per_conn HELD_KB IDLE_KB → RSS growth per idle connection, in KB
     [[ "$1" == - ]] && { echo "n/a"; return; }
     awk -v h="$1" -v i="$2" -v n="$IDLE_COUNT" 'BEGIN { d = (h - i) * 1024 / n; printf "%.1f KB", (d < 0 ? 0 : d) / 1024 }'
 }
-printf '%-44s %12s %12s %10s  %s\n' "  RSS growth per idle connection" "$(per_conn "$b_held_kb" "$b_idle_kb")" \
+row "  RSS growth per idle connection" "$(per_conn "$b_held_kb" "$b_idle_kb")" \
     "$(per_conn "$n_held_kb" "$n_idle_kb")" "" ""
 rule
 echo "RSS is VmRSS from /proc/<pid>/status; nginx is master + 2 workers (shared pages counted in each)."

@@ -14,13 +14,15 @@ public struct ChunkedBodyDecoder: Sendable {
 
     private enum State: Sendable {
         case size(digits: Int)
+        /// Whitespace after the size: only more whitespace, `;` or CR may follow.
+        case sizeWhitespace
         case sizeLineRest
         case sizeLF
         case data
         case dataCR
         case dataLF
         case trailerLineStart
-        case trailerLine
+        case trailerLine(sawColon: Bool)
         case trailerLF(isEmptyLine: Bool)
         case done
     }
@@ -55,11 +57,24 @@ public struct ChunkedBodyDecoder: Sendable {
                     throw Self.error("chunk size is not a hexadecimal number")
                 } else if byte == 0x0D {
                     state = .sizeLF
-                } else if byte == UInt8(ascii: ";") || ASCII.isWhitespace(byte) {
+                } else if byte == UInt8(ascii: ";") {
                     state = .sizeLineRest
+                } else if ASCII.isWhitespace(byte) {
+                    state = .sizeWhitespace
                 } else {
                     throw Self.error("invalid character after chunk size")
                 }
+                index += 1
+            case .sizeWhitespace:
+                if byte == 0x0D {
+                    state = .sizeLF
+                } else if byte == UInt8(ascii: ";") {
+                    state = .sizeLineRest
+                } else if !ASCII.isWhitespace(byte) {
+                    throw Self.error("invalid character after chunk size")
+                }
+                lineBytes += 1
+                guard lineBytes <= maxLineBytes else { throw Self.error("chunk size line is too long") }
                 index += 1
             case .sizeLineRest:
                 // Chunk extensions: any field-value bytes up to CRLF.
@@ -96,17 +111,24 @@ public struct ChunkedBodyDecoder: Sendable {
                 state = .size(digits: 0)
                 index += 1
             case .trailerLineStart:
-                state = byte == 0x0D ? .trailerLF(isEmptyLine: true) : .trailerLine
-                if byte != 0x0D, !ASCII.isToken(byte) { throw Self.error("invalid trailer field") }
-                try countTrailerByte()
-                index += 1
-            case .trailerLine:
                 if byte == 0x0D {
+                    state = .trailerLF(isEmptyLine: true)
+                } else {
+                    guard ASCII.isToken(byte) else { throw Self.error("invalid trailer field") }
+                    state = .trailerLine(sawColon: false)
+                    try countTrailerBytes(1)
+                }
+                index += 1
+            case .trailerLine(let sawColon):
+                if byte == 0x0D {
+                    guard sawColon else { throw Self.error("trailer field has no colon") }
                     state = .trailerLF(isEmptyLine: false)
                 } else if !ASCII.isFieldValueByte(byte) {
                     throw Self.error("invalid character in trailer field")
+                } else if byte == UInt8(ascii: ":") {
+                    state = .trailerLine(sawColon: true)
                 }
-                try countTrailerByte()
+                try countTrailerBytes(1)
                 index += 1
             case .trailerLF(let isEmptyLine):
                 guard byte == 0x0A else { throw Self.error("trailer line does not end with CRLF") }
@@ -115,6 +137,7 @@ public struct ChunkedBodyDecoder: Sendable {
                     state = .done
                     return .done(consumed: index)
                 }
+                try countTrailerBytes(2)
                 state = .trailerLineStart
             case .done:
                 return .done(consumed: index)
@@ -124,8 +147,9 @@ public struct ChunkedBodyDecoder: Sendable {
         return .needMore
     }
 
-    private mutating func countTrailerByte() throws {
-        trailerBytes += 1
+    /// Counts the bytes of non-empty trailer lines (CRLF included) against the trailer limit.
+    private mutating func countTrailerBytes(_ count: Int) throws {
+        trailerBytes += count
         guard trailerBytes <= maxTrailerBytes else {
             throw HTTPRequestError(.headersTooLarge, code: "header_too_large", "chunked trailer section is too large")
         }

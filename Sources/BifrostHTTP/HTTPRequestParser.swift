@@ -42,13 +42,17 @@ public struct HTTPRequestHeadParser: Sendable {
     /// Parses a request head at the start of `buffer`.
     public mutating func parse(_ buffer: UnsafeRawBufferPointer) -> HTTPHeadParseResult {
         let count = buffer.count
-        // RFC 9112 §2.2: ignore empty lines before the request line.
+        // RFC 9112 §2.2: ignore empty lines (CRLF) before the request line; a bare CR or LF is invalid.
         var start = 0
         while start < count && (buffer[start] == 0x0D || buffer[start] == 0x0A) {
-            if buffer[start] == 0x0A && (start == 0 || buffer[start - 1] != 0x0D) {
+            if buffer[start] == 0x0A {
                 return .invalid(.malformed("bare LF before the request line"))
             }
-            start += 1
+            guard start + 1 < count else { return .incomplete }
+            guard buffer[start + 1] == 0x0A else {
+                return .invalid(.malformed("bare CR before the request line"))
+            }
+            start += 2
             if start > 64 { return .invalid(.malformed("too many empty lines before the request line")) }
         }
         guard start < count else { return .incomplete }
@@ -128,7 +132,7 @@ private struct HeadDecoder {
         var contentLengthSeen = false
         var transferEncoding: [HTTPHeaders.Field] = []
         var hostCount = 0
-        var expectValue: (Int, Int)?
+        var expectsContinueField = false
         while !(byte(position) == 0x0D && byte(position + 1) == 0x0A) {
             if ASCII.isWhitespace(byte(position)) {
                 return .failure(.malformed("obsolete line folding (header line starts with whitespace)"))
@@ -173,8 +177,17 @@ private struct HeadDecoder {
                     contentLength = value
                 }
             case .transferEncoding: transferEncoding.append(field)
-            case .host: hostCount += 1
-            case .expect: expectValue = (valueStart, valueEnd)
+            case .expect:
+                guard minorVersion == 0 || equalsIgnoringCase(valueStart, valueEnd, "100-continue") else {
+                    return .failure(HTTPRequestError(.expectationFailed, code: "unsupported_expectation",
+                                                     "only Expect: 100-continue is supported"))
+                }
+                expectsContinueField = minorVersion == 1
+            case .host:
+                hostCount += 1
+                guard (valueStart..<valueEnd).allSatisfy({ storage[$0] > 0x20 && storage[$0] != 0x7F }) else {
+                    return .failure(HTTPRequestError(.badRequest, code: "invalid_host", "Host header contains whitespace"))
+                }
             case .other: break
             }
         }
@@ -200,6 +213,10 @@ private struct HeadDecoder {
                 return .failure(HTTPRequestError(.badRequest, code: "invalid_transfer_encoding",
                                                  "Transfer-Encoding must end with chunked"))
             }
+            guard codings.filter({ $0 == "chunked" }).count == 1 else {
+                return .failure(HTTPRequestError(.badRequest, code: "invalid_transfer_encoding",
+                                                 "chunked must be applied exactly once"))
+            }
             guard codings.count == 1 else {
                 return .failure(HTTPRequestError(.notImplemented, code: "unsupported_transfer_encoding",
                                                  "only Transfer-Encoding: chunked is supported"))
@@ -214,14 +231,7 @@ private struct HeadDecoder {
         let wantsClose = headers.containsToken("close", in: "connection")
         let keepAlive = minorVersion == 1 ? !wantsClose : (!wantsClose && headers.containsToken("keep-alive", in: "connection"))
 
-        var expectsContinue = false
-        if let (a, b) = expectValue, minorVersion == 1 {
-            guard equalsIgnoringCase(a, b, "100-continue") else {
-                return .failure(HTTPRequestError(.expectationFailed, code: "unsupported_expectation",
-                                                 "only Expect: 100-continue is supported"))
-            }
-            expectsContinue = framing != .none
-        }
+        let expectsContinue = expectsContinueField && framing != .none
         return .success(HTTPRequestHead(method: method, target: target, minorVersion: minorVersion, headers: headers,
                                         framing: framing, keepAlive: keepAlive, expectsContinue: expectsContinue))
     }
