@@ -50,9 +50,9 @@ public final class HTTPServer: Sendable {
             guard state == .idle else { throw HTTPServerStartError.alreadyStarted }
             state = .running
         }
-        var port = configuration.port
         var fds: [Int32] = []
         do {
+            var port = try Socket.probeAvailability(host: configuration.host, port: configuration.port)
             for _ in contexts {
                 let listener = try Socket.listen(host: configuration.host, port: port,
                                                  backlog: configuration.backlog, reusePort: true)
@@ -63,7 +63,7 @@ public final class HTTPServer: Sendable {
             fds.forEach(closeDescriptor)
             throw error
         }
-        boundPort.store(port, ordering: .releasing)
+        boundPort.store(try Socket.localPort(fds[0]), ordering: .releasing)
         let failures = Mutex<[String]>([])
         let registered = DispatchGroup()
         for (context, fd) in zip(contexts, fds) {

@@ -8,7 +8,8 @@ public enum Socket {
     /// `host` is a numeric IPv4/IPv6 address or a name resolved once with `getaddrinfo`
     /// (call this off the event loops). With `reusePort`, several sockets can share the port and
     /// the kernel spreads new connections over them.
-    public static func listen(host: String, port: Int, backlog: Int32 = 1024, reusePort: Bool) throws -> (fd: Int32, port: Int) {
+    public static func listen(host: String, port: Int, backlog: Int32 = 1024, reusePort: Bool,
+                              startListening: Bool = true) throws -> (fd: Int32, port: Int) {
         guard (0...65_535).contains(port) else { throw SocketError.invalidPort(port) }
         var hints = addrinfo()
         hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV
@@ -32,12 +33,23 @@ public enum Socket {
             } catch let error as SystemError {
                 throw SocketError.bind(address: "\(host):\(port)", reason: error.description)
             }
-            _ = try syscallBlocking("listen") { Glibc.listen(fd, backlog) }
+            if startListening { _ = try syscallBlocking("listen") { Glibc.listen(fd, backlog) } }
             return (fd, try localPort(fd))
         } catch {
             closeDescriptor(fd)
             throw error
         }
+    }
+
+    /// Checks that `host:port` is free by binding a socket without `SO_REUSEPORT`, and returns the
+    /// port (the one the kernel picked when `port` is 0).
+    ///
+    /// `SO_REUSEPORT` lets a second process of the same user share a port silently; probing first
+    /// turns "another gateway is already running here" into a clear `EADDRINUSE` at start-up.
+    public static func probeAvailability(host: String, port: Int) throws -> Int {
+        let probe = try listen(host: host, port: port, backlog: 1, reusePort: false, startListening: false)
+        closeDescriptor(probe.fd)
+        return probe.port
     }
 
     /// The local port a socket is bound to.
