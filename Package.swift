@@ -11,6 +11,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "bifrost-http", targets: ["bifrost-http"]),
+        .executable(name: "bifrost-mock", targets: ["bifrost-mock"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -21,6 +22,18 @@ let package = Package(
         .target(
             name: "CBifrostSystem",
             cSettings: [.define("_GNU_SOURCE")]
+        ),
+        // OpenSSL (libssl, libcrypto) with shims for the macros Swift cannot import.
+        .systemLibrary(
+            name: "COpenSSL",
+            pkgConfig: "openssl",
+            providers: [.apt(["libssl-dev"])]
+        ),
+        // zlib, for gzip/deflate bodies.
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
         ),
         // Event loops (one thread each), the errno policy, sockets and timers.
         .target(
@@ -53,6 +66,24 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // An OpenAI- and Anthropic-compatible upstream with fault injection, for tests, benchmarks and the demo.
+        .target(
+            name: "BifrostMock",
+            dependencies: ["BifrostHTTP", "CZlib"],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "bifrost-mock",
+            dependencies: [
+                "BifrostMock",
+                "BifrostHTTP",
+                "BifrostIO",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(name: "BifrostMockTests", dependencies: ["BifrostMock", "BifrostHTTP", "BifrostIO"], swiftSettings: strict),
         .testTarget(name: "BifrostIOTests", dependencies: ["BifrostIO"], swiftSettings: strict),
         .testTarget(name: "BifrostHTTPTests", dependencies: ["BifrostHTTP"], swiftSettings: strict),
         .testTarget(

@@ -34,6 +34,12 @@ public final class HTTPResponder: Sendable {
         return HTTPBodyWriter(responder: self)
     }
 
+    /// Drops the connection abruptly (TCP reset), whatever was already sent. For fault injection
+    /// and for responses that cannot be completed honestly.
+    public func abort() {
+        onLoop { connection, sequence in connection.abort(sequence: sequence) }
+    }
+
     /// True once the client has gone away (or the server gave up on it) before the response finished.
     public var isCancelled: Bool { cancellation.withLock { $0.cancelled } }
 

@@ -355,6 +355,14 @@ final class HTTPServerConnection: IOEventHandler, TimerTarget {
         finishExchange(keepAlive: stream.keepAlive)
     }
 
+    func abort(sequence: UInt64) {
+        guard sequence == self.sequence, !isClosed else { return }
+        // Whatever is still queued is lost on purpose: an abort is a reset.
+        _ = try? outbound.flush(to: fd)
+        Socket.setResetOnClose(fd)
+        close()
+    }
+
     private func shouldKeepAlive(_ head: HTTPRequestHead, _ headers: HTTPHeaders) -> Bool {
         head.keepAlive && !draining && !context.draining && !headers.containsToken("close", in: "connection")
     }

@@ -100,6 +100,12 @@ public enum Socket {
         _ = Glibc.shutdown(fd, Int32(SHUT_WR))
     }
 
+    /// Makes the next `close` send a reset (RST) instead of a FIN: an abortive close.
+    public static func setResetOnClose(_ fd: Int32) {
+        var option = linger(l_onoff: 1, l_linger: 0)
+        _ = setsockopt(fd, SOL_SOCKET, SO_LINGER, &option, socklen_t(MemoryLayout<linger>.size))
+    }
+
     /// Disables Nagle's algorithm: responses are written whole, so delaying small segments only adds latency.
     public static func setNoDelay(_ fd: Int32) {
         var one: Int32 = 1

@@ -1,0 +1,1 @@
+// Filled by the mock provider work.

@@ -1,0 +1,1 @@
+print("bifrost-mock: not built yet")
