@@ -41,10 +41,16 @@ let package = Package(
             dependencies: ["CBifrostSystem"],
             swiftSettings: strict
         ),
+        // TLS over OpenSSL on non-blocking sockets: contexts, sessions, handshake/read/write mapping.
+        .target(
+            name: "BifrostTLS",
+            dependencies: ["BifrostIO", "COpenSSL"],
+            swiftSettings: strict
+        ),
         // HTTP/1.1: request parser, response encoder, server connections and limits.
         .target(
             name: "BifrostHTTP",
-            dependencies: ["BifrostIO", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["BifrostIO", "BifrostTLS", "CZlib", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
         // The gateway's HTTP face: config loading, routes, logging, server lifecycle.
@@ -52,6 +58,7 @@ let package = Package(
             name: "BifrostTransport",
             dependencies: [
                 "BifrostHTTP",
+                "BifrostTLS",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
@@ -61,6 +68,7 @@ let package = Package(
             name: "bifrost-http",
             dependencies: [
                 "BifrostTransport",
+                "BifrostTLS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -1,4 +1,5 @@
 import BifrostIO
+import BifrostTLS
 import Dispatch
 import Glibc
 import Logging
@@ -7,6 +8,7 @@ import Synchronization
 /// Counters shared by a server's loops.
 final class HTTPServerState: Sendable {
     let openConnections = Atomic<Int>(0)
+    let acceptedConnections = Atomic<Int>(0)
     let rejectedConnections = Atomic<Int>(0)
     let requestsServed = Atomic<Int>(0)
     let requestsRejected = Atomic<Int>(0)
@@ -25,15 +27,16 @@ public final class HTTPServer: Sendable {
 
     private enum Lifecycle { case idle, running, stopping, stopped }
 
+    /// - Parameter tls: serve HTTPS with this server context; plain HTTP when `nil`.
     public init(configuration: HTTPServerConfiguration, group: EventLoopGroup, handler: any HTTPHandler,
-                logger: Logger = Logger(label: "bifrost.http")) {
+                tls: TLSContext? = nil, logger: Logger = Logger(label: "bifrost.http")) {
         self.configuration = configuration
         self.group = group
         self.logger = logger
         let state = self.state
         contexts = group.loops.map {
             LoopContextReference(ServerLoopContext(loop: $0, configuration: configuration, handler: handler,
-                                                   logger: logger, shared: state))
+                                                   tls: tls, logger: logger, shared: state))
         }
     }
 
@@ -41,6 +44,8 @@ public final class HTTPServer: Sendable {
     public var port: Int { boundPort.load(ordering: .acquiring) }
     /// Connections currently open.
     public var openConnections: Int { state.openConnections.load(ordering: .relaxed) }
+    /// Connections accepted since start (refused ones included).
+    public var acceptedConnections: Int { state.acceptedConnections.load(ordering: .relaxed) }
     /// Connections refused because ``HTTPServerConfiguration/maxConnections`` was reached.
     public var rejectedConnections: Int { state.rejectedConnections.load(ordering: .relaxed) }
 

@@ -31,6 +31,7 @@ final class HTTPServerConnection: IOEventHandler, TimerTarget {
     private enum TimeoutKind { case idle, header, body, write, linger }
 
     let fd: Int32
+    private let channel: SocketChannel
     private let context: ServerLoopContext
     private var registration: Registration?
     private var phase = Phase.awaitingHead
@@ -54,8 +55,9 @@ final class HTTPServerConnection: IOEventHandler, TimerTarget {
     private var discardedBytes = 0
     private var draining = false
 
-    init(fd: Int32, context: ServerLoopContext) {
+    init(fd: Int32, channel: SocketChannel, context: ServerLoopContext) {
         self.fd = fd
+        self.channel = channel
         self.context = context
         parser = HTTPRequestHeadParser(limits: context.configuration.parserLimits)
     }
@@ -100,11 +102,14 @@ final class HTTPServerConnection: IOEventHandler, TimerTarget {
     // MARK: Events
 
     func handleEvents(_ events: IOEvents) {
-        if !events.isDisjoint(with: [.writable, .error, .hangup]) {
+        // TLS may need the opposite readiness (a write waiting for a read, or the reverse).
+        if !events.isDisjoint(with: [.writable, .error, .hangup])
+            || (channel.writeWaitsForReadable && events.contains(.readable)) {
             writeBlocked = false
             flush()
         }
-        if !events.isDisjoint(with: [.readable, .readHangup, .error, .hangup]), !isClosed {
+        if !events.isDisjoint(with: [.readable, .readHangup, .error, .hangup])
+            || (channel.readWaitsForWritable && events.contains(.writable)), !isClosed {
             readAvailable()
         }
     }
@@ -138,11 +143,14 @@ final class HTTPServerConnection: IOEventHandler, TimerTarget {
         while !isClosed && !readPaused {
             let count: Int
             do {
-                switch try Socket.read(fd, into: scratch) {
+                switch try channel.read(into: scratch) {
                 case .wouldBlock: return
                 case .done(let n): count = n
                 }
             } catch {
+                if !channel.shortReadMeansDrained {
+                    context.logger.debug("TLS connection failed", metadata: ["error": "\(error)"])
+                }
                 close()
                 return
             }
@@ -152,7 +160,7 @@ final class HTTPServerConnection: IOEventHandler, TimerTarget {
             }
             ingest(UnsafeRawBufferPointer(rebasing: scratch[0..<count]))
             // A short read drained the socket; a later arrival raises a new edge.
-            if count < scratch.count { return }
+            if count < scratch.count && channel.shortReadMeansDrained { return }
         }
     }
 
@@ -358,7 +366,7 @@ final class HTTPServerConnection: IOEventHandler, TimerTarget {
     func abort(sequence: UInt64) {
         guard sequence == self.sequence, !isClosed else { return }
         // Whatever is still queued is lost on purpose: an abort is a reset.
-        _ = try? outbound.flush(to: fd)
+        _ = try? outbound.flush(to: channel)
         Socket.setResetOnClose(fd)
         close()
     }
@@ -426,7 +434,7 @@ final class HTTPServerConnection: IOEventHandler, TimerTarget {
         if isClosed || writeBlocked { return }
         if !outbound.isEmpty {
             do {
-                switch try outbound.flush(to: fd) {
+                switch try outbound.flush(to: channel) {
                 case .drained:
                     break
                 case .wouldBlock:
@@ -458,7 +466,7 @@ final class HTTPServerConnection: IOEventHandler, TimerTarget {
             // Lingering close: send FIN, then read and discard until the client closes, so the
             // response is not destroyed by a reset for unread request bytes.
             halfClosed = true
-            Socket.shutdownWrite(fd)
+            channel.shutdownWrite()
             setTimeout(.linger, after: context.configuration.lingerTimeout)
             if inbound.isEmpty { readAvailable() }
         }

@@ -34,11 +34,11 @@ struct OutboundQueue {
         case wouldBlock
     }
 
-    /// Writes as much as the socket takes. Throws the socket's error (the peer went away).
-    mutating func flush(to fd: Int32) throws -> FlushResult {
+    /// Writes as much as the channel takes. Throws the channel's error (the peer went away).
+    mutating func flush(to channel: SocketChannel) throws -> FlushResult {
         while bufferedBytes > 0 {
             let written: Int
-            switch try writeBatch(fd) {
+            switch try writeBatch(channel) {
             case .done(let n): written = n
             case .wouldBlock: return .wouldBlock
             }
@@ -69,11 +69,11 @@ struct OutboundQueue {
         }
     }
 
-    private func writeBatch(_ fd: Int32) throws -> IOResult<Int> {
+    private func writeBatch(_ channel: SocketChannel) throws -> IOResult<Int> {
         let count = min(chunks.count, Self.maxVectors)
         return try withUnsafeTemporaryAllocation(of: iovec.self, capacity: count) { vectors in
             try gather(index: 0, count: count, vectors: vectors) {
-                try Socket.writev(fd, vectors.baseAddress!, count: count)
+                try channel.write(UnsafeBufferPointer(vectors))
             }
         }
     }

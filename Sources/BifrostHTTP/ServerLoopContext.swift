@@ -1,4 +1,5 @@
 import BifrostIO
+import BifrostTLS
 import Glibc
 import Logging
 
@@ -9,6 +10,7 @@ final class ServerLoopContext: IOEventHandler {
     let configuration: HTTPServerConfiguration
     let handler: any HTTPHandler
     let logger: Logger
+    let tls: TLSContext?
     private let shared: HTTPServerState
 
     /// One read buffer per loop: idle connections hold no read memory of their own.
@@ -26,8 +28,10 @@ final class ServerLoopContext: IOEventHandler {
             + "Connection: close\r\nRetry-After: 1\r\n\r\n" + body).utf8)
     }()
 
-    init(loop: EventLoop, configuration: HTTPServerConfiguration, handler: any HTTPHandler, logger: Logger, shared: HTTPServerState) {
+    init(loop: EventLoop, configuration: HTTPServerConfiguration, handler: any HTTPHandler, tls: TLSContext?,
+         logger: Logger, shared: HTTPServerState) {
         self.loop = loop
+        self.tls = tls
         self.configuration = configuration
         self.handler = handler
         self.logger = logger
@@ -68,13 +72,25 @@ final class ServerLoopContext: IOEventHandler {
             } catch {
                 return
             }
+            shared.acceptedConnections.wrappingAdd(1, ordering: .relaxed)
             if shared.openConnections.wrappingAdd(1, ordering: .relaxed).newValue > configuration.maxConnections {
                 shared.openConnections.wrappingSubtract(1, ordering: .relaxed)
                 reject(fd)
                 continue
             }
             Socket.setNoDelay(fd)
-            let connection = HTTPServerConnection(fd: fd, context: self)
+            let channel: SocketChannel
+            if let tls {
+                guard let session = try? TLSConnection(server: tls, fd: fd) else {
+                    closeDescriptor(fd)
+                    shared.openConnections.wrappingSubtract(1, ordering: .relaxed)
+                    continue
+                }
+                channel = .tls(fd, session)
+            } else {
+                channel = .plain(fd)
+            }
+            let connection = HTTPServerConnection(fd: fd, channel: channel, context: self)
             connections[fd] = connection
             do {
                 try connection.start()

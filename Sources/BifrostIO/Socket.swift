@@ -89,10 +89,14 @@ public enum Socket {
         try syscall("read") { Glibc.read(fd, buffer.baseAddress, buffer.count) }
     }
 
-    /// Writes the gathered buffers in one call; returns the number of bytes written.
+    /// Writes the gathered buffers in one call (`sendmsg`, so a vanished peer is `EPIPE`, never
+    /// SIGPIPE); returns the number of bytes written.
     @inline(__always)
     public static func writev(_ fd: Int32, _ vectors: UnsafePointer<iovec>, count: Int) throws -> IOResult<Int> {
-        try syscall("writev") { Glibc.writev(fd, vectors, Int32(count)) }
+        var message = msghdr()
+        message.msg_iov = UnsafeMutablePointer(mutating: vectors)
+        message.msg_iovlen = count
+        return try syscall("sendmsg") { Glibc.sendmsg(fd, &message, Int32(MSG_NOSIGNAL)) }
     }
 
     /// Shuts down the sending side (sends FIN) while still allowing reads.

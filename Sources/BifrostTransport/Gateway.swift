@@ -1,5 +1,6 @@
 import BifrostHTTP
 import BifrostIO
+import BifrostTLS
 import Logging
 
 /// The running gateway: event loops, the HTTP server and its routes.
@@ -7,15 +8,19 @@ public final class Gateway: Sendable {
     public let group: EventLoopGroup
     public let server: HTTPServer
     private let logger: Logger
+    private let scheme: String
 
     /// Builds the gateway from `config`, listening on `host:port` (the command line wins over the file).
-    public init(config: GatewayConfig, host: String, port: Int, logger: Logger) throws {
+    /// With `tls`, the listener serves HTTPS.
+    public init(config: GatewayConfig, host: String, port: Int, tls: TLSServerConfiguration? = nil, logger: Logger) throws {
         var serverConfiguration = config.server
         serverConfiguration.host = host
         serverConfiguration.port = port
+        let tlsContext = try tls.map { try TLSContext(server: $0) }
         group = try EventLoopGroup(loopCount: config.eventLoops ?? EventLoopGroup.defaultLoopCount)
         server = HTTPServer(configuration: serverConfiguration, group: group, handler: Gateway.routes(),
-                            logger: logger)
+                            tls: tlsContext, logger: logger)
+        scheme = tlsContext == nil ? "http" : "https"
         self.logger = logger
     }
 
@@ -32,6 +37,7 @@ public final class Gateway: Sendable {
         try server.start()
         logger.info("bifrost-http listening", metadata: [
             "address": "\(server.configuration.host):\(server.port)",
+            "scheme": "\(scheme)",
             "event_loops": "\(group.loops.count)",
         ])
     }

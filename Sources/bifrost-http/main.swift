@@ -1,4 +1,5 @@
 import ArgumentParser
+import BifrostTLS
 import BifrostTransport
 import Glibc
 import Logging
@@ -28,7 +29,18 @@ struct BifrostHTTPCommand: ParsableCommand {
             help: "debug, info, warn or error (default: $BIFROST_LOG_LEVEL or info).")
     var logLevel: String?
 
+    @Option(name: [.customLong("tls-cert", withSingleDash: true), .customLong("tls-cert")],
+            help: "PEM certificate chain: serve HTTPS (needs -tls-key).")
+    var tlsCert: String?
+
+    @Option(name: [.customLong("tls-key", withSingleDash: true), .customLong("tls-key")],
+            help: "PEM private key for -tls-cert.")
+    var tlsKey: String?
+
     mutating func validate() throws {
+        if (tlsCert == nil) != (tlsKey == nil) {
+            throw ValidationError("-tls-cert and -tls-key go together: give both to serve HTTPS, or neither")
+        }
         guard (0...65_535).contains(port) else { throw ValidationError("-port \(port) is out of range (0-65535)") }
         if let logLevel, Self.level(logLevel) == nil {
             throw ValidationError("-log-level \(logLevel): use debug, info, warn or error")
@@ -63,7 +75,8 @@ struct BifrostHTTPCommand: ParsableCommand {
 
         let gateway: Gateway
         do {
-            gateway = try Gateway(config: gatewayConfig, host: host, port: port, logger: logger)
+            let tls = tlsCert.map { TLSServerConfiguration(certificateChainFile: $0, privateKeyFile: tlsKey!) }
+            gateway = try Gateway(config: gatewayConfig, host: host, port: port, tls: tls, logger: logger)
             try gateway.start()
         } catch {
             logger.critical("cannot start: \(error)")

@@ -1,0 +1,66 @@
+import BifrostIO
+import BifrostTLS
+import Glibc
+
+/// The byte stream under an HTTP connection: a plain TCP socket or TLS over one.
+/// Loop-confined, like the connection that owns it.
+enum SocketChannel {
+    case plain(Int32)
+    case tls(Int32, TLSConnection)
+
+    var fd: Int32 {
+        switch self {
+        case .plain(let fd), .tls(let fd, _): fd
+        }
+    }
+
+    var tls: TLSConnection? {
+        if case .tls(_, let connection) = self { return connection }
+        return nil
+    }
+
+    /// A short plain read drains the socket; TLS returns one record per call, so it must read until it would block.
+    var shortReadMeansDrained: Bool {
+        if case .plain = self { return true }
+        return false
+    }
+
+    /// The last TLS write would block until the socket is readable (and vice versa):
+    /// the connection then retries the other direction on the "wrong" event.
+    var writeWaitsForReadable: Bool { tls?.wantsRead ?? false }
+    var readWaitsForWritable: Bool { tls?.wantsWrite ?? false }
+
+    /// Reads bytes; `.done(0)` means the peer closed.
+    func read(into buffer: UnsafeMutableRawBufferPointer) throws -> IOResult<Int> {
+        switch self {
+        case .plain(let fd): try Socket.read(fd, into: buffer)
+        case .tls(_, let connection): try connection.read(into: buffer)
+        }
+    }
+
+    /// Writes from the vectors in order; returns the bytes taken.
+    func write(_ vectors: UnsafeBufferPointer<iovec>) throws -> IOResult<Int> {
+        switch self {
+        case .plain(let fd):
+            return try Socket.writev(fd, vectors.baseAddress!, count: vectors.count)
+        case .tls(_, let connection):
+            var total = 0
+            for vector in vectors where vector.iov_len > 0 {
+                switch try connection.write(vector.iov_base, count: vector.iov_len) {
+                case .done(let written):
+                    total += written
+                    if written < vector.iov_len { return .done(total) }
+                case .wouldBlock:
+                    return total > 0 ? .done(total) : .wouldBlock
+                }
+            }
+            return .done(total)
+        }
+    }
+
+    /// Ends our sending side: close_notify for TLS, then a TCP FIN.
+    func shutdownWrite() {
+        if case .tls(_, let connection) = self { connection.shutdown() }
+        Socket.shutdownWrite(fd)
+    }
+}
