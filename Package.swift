@@ -91,6 +91,8 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Shared by the test targets: certificates generated with the openssl command.
+        .target(name: "BifrostTestSupport", path: "Tests/BifrostTestSupport", swiftSettings: strict),
         .testTarget(name: "BifrostMockTests", dependencies: ["BifrostMock", "BifrostHTTP", "BifrostIO"], swiftSettings: strict),
         .testTarget(name: "BifrostIOTests", dependencies: ["BifrostIO"], swiftSettings: strict),
         .testTarget(name: "BifrostHTTPTests", dependencies: ["BifrostHTTP"], swiftSettings: strict),
@@ -101,7 +103,7 @@ let package = Package(
         ),
         .testTarget(
             name: "BifrostServerTests",
-            dependencies: ["BifrostHTTP", "BifrostTransport", "BifrostIO"],
+            dependencies: ["BifrostHTTP", "BifrostTransport", "BifrostIO", "BifrostTLS", "BifrostTestSupport"],
             swiftSettings: strict
         ),
     ]

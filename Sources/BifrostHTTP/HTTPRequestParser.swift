@@ -57,19 +57,11 @@ public struct HTTPRequestHeadParser: Sendable {
         }
         guard start < count else { return .incomplete }
 
-        var index = max(start, scanned)
-        var end = -1
-        while index < count {
-            if buffer[index] == 0x0A {
-                guard index > start, buffer[index - 1] == 0x0D else {
-                    return .invalid(.malformed("line ends with a bare LF (CRLF required)"))
-                }
-                if index - start >= 3 && buffer[index - 2] == 0x0A {
-                    end = index + 1
-                    break
-                }
-            }
-            index += 1
+        let end: Int
+        switch HeadBoundary.find(in: buffer, start: start, resumeAt: scanned) {
+        case .found(let boundary): end = boundary
+        case .bareLineFeed: return .invalid(.malformed("line ends with a bare LF (CRLF required)"))
+        case .notFound: end = -1
         }
         guard end >= 0 else {
             scanned = count
@@ -134,29 +126,13 @@ private struct HeadDecoder {
         var hostCount = 0
         var expectsContinueField = false
         while !(byte(position) == 0x0D && byte(position + 1) == 0x0A) {
-            if ASCII.isWhitespace(byte(position)) {
-                return .failure(.malformed("obsolete line folding (header line starts with whitespace)"))
+            let field: HTTPHeaders.Field
+            switch HeadBoundary.parseFieldLine(storage, at: &position) {
+            case .success(let parsed): field = parsed
+            case .failure(let error): return .failure(.malformed(error.message))
             }
-            let nameStart = position
-            let nameEnd = scan(while: ASCII.isToken)
-            guard nameEnd > nameStart else { return .failure(.malformed("invalid header field name")) }
-            guard byte(nameEnd) == UInt8(ascii: ":") else {
-                return .failure(.malformed(ASCII.isWhitespace(byte(nameEnd))
-                    ? "whitespace between header name and colon"
-                    : "invalid character in header field name"))
-            }
-            position = nameEnd + 1
-            while ASCII.isWhitespace(byte(position)) { position += 1 }
-            let valueStart = position
-            while position < storage.count && ASCII.isFieldValueByte(storage[position]) { position += 1 }
-            guard byte(position) == 0x0D, byte(position + 1) == 0x0A else {
-                return .failure(.malformed("invalid character in value of header \(string(nameStart, nameEnd))"))
-            }
-            var valueEnd = position
-            while valueEnd > valueStart && ASCII.isWhitespace(storage[valueEnd - 1]) { valueEnd -= 1 }
-            position += 2
-            let field = HTTPHeaders.Field(nameStart: Int32(nameStart), nameLength: Int32(nameEnd - nameStart),
-                                          valueStart: Int32(valueStart), valueLength: Int32(valueEnd - valueStart))
+            let nameStart = Int(field.nameStart), nameEnd = nameStart + Int(field.nameLength)
+            let valueStart = Int(field.valueStart), valueEnd = valueStart + Int(field.valueLength)
             fields.append(field)
             guard fields.count <= limits.maxHeaderCount else {
                 return .failure(HTTPRequestError(.headersTooLarge, code: "too_many_headers",
@@ -308,4 +284,59 @@ private struct HeadDecoder {
         }
         return result
     }
+}
+
+/// Head framing shared by the request and response parsers: where a head ends, and one field line.
+enum HeadBoundary {
+    enum Search { case found(Int), notFound, bareLineFeed }
+
+    /// Finds the end of a head (just past CRLF CRLF) in `buffer`, scanning from `resumeAt`
+    /// (bytes before it were already searched) but never before `start`.
+    static func find(in buffer: UnsafeRawBufferPointer, start: Int, resumeAt: Int) -> Search {
+        var index = max(start, resumeAt)
+        while index < buffer.count {
+            if buffer[index] == 0x0A {
+                guard index > start, buffer[index - 1] == 0x0D else { return .bareLineFeed }
+                if index - start >= 3 && buffer[index - 2] == 0x0A { return .found(index + 1) }
+            }
+            index += 1
+        }
+        return .notFound
+    }
+
+    /// Parses `name: value CRLF` at `position` (advancing it past the CRLF). The value is trimmed of
+    /// surrounding whitespace; obs-fold, whitespace before the colon and control bytes are errors.
+    static func parseFieldLine(_ storage: [UInt8], at position: inout Int) -> Result<HTTPHeaders.Field, HeadSyntaxError> {
+        func byte(_ index: Int) -> UInt8 { index < storage.count ? storage[index] : 0 }
+        if ASCII.isWhitespace(byte(position)) {
+            return .failure(HeadSyntaxError("obsolete line folding (header line starts with whitespace)"))
+        }
+        let nameStart = position
+        while position < storage.count && ASCII.isToken(storage[position]) { position += 1 }
+        let nameEnd = position
+        guard nameEnd > nameStart else { return .failure(HeadSyntaxError("invalid header field name")) }
+        guard byte(nameEnd) == UInt8(ascii: ":") else {
+            return .failure(HeadSyntaxError(ASCII.isWhitespace(byte(nameEnd))
+                ? "whitespace between header name and colon" : "invalid character in header field name"))
+        }
+        position = nameEnd + 1
+        while ASCII.isWhitespace(byte(position)) { position += 1 }
+        let valueStart = position
+        while position < storage.count && ASCII.isFieldValueByte(storage[position]) { position += 1 }
+        guard byte(position) == 0x0D, byte(position + 1) == 0x0A else {
+            let name = String(decoding: storage[nameStart..<nameEnd], as: UTF8.self)
+            return .failure(HeadSyntaxError("invalid character in value of header \(name)"))
+        }
+        var valueEnd = position
+        while valueEnd > valueStart && ASCII.isWhitespace(storage[valueEnd - 1]) { valueEnd -= 1 }
+        position += 2
+        return .success(HTTPHeaders.Field(nameStart: Int32(nameStart), nameLength: Int32(nameEnd - nameStart),
+                                          valueStart: Int32(valueStart), valueLength: Int32(valueEnd - valueStart)))
+    }
+}
+
+/// A syntax error in a head, in words.
+struct HeadSyntaxError: Error {
+    let message: String
+    init(_ message: String) { self.message = message }
 }
