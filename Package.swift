@@ -92,7 +92,12 @@ let package = Package(
             swiftSettings: strict
         ),
         // Shared by the test targets: certificates generated with the openssl command.
-        .target(name: "BifrostTestSupport", path: "Tests/BifrostTestSupport", swiftSettings: strict),
+        .target(
+            name: "BifrostTestSupport",
+            dependencies: ["BifrostHTTP", "BifrostIO", "BifrostTLS"],
+            path: "Tests/BifrostTestSupport",
+            swiftSettings: strict
+        ),
         .testTarget(name: "BifrostMockTests", dependencies: ["BifrostMock", "BifrostHTTP", "BifrostIO"], swiftSettings: strict),
         .testTarget(name: "BifrostIOTests", dependencies: ["BifrostIO"], swiftSettings: strict),
         .testTarget(name: "BifrostHTTPTests", dependencies: ["BifrostHTTP"], swiftSettings: strict),

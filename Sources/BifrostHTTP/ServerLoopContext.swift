@@ -114,6 +114,7 @@ final class ServerLoopContext: IOEventHandler {
 
     /// Over the connection limit: a best-effort 503 on the fresh socket (its send buffer is empty), then close.
     private func reject(_ fd: Int32) {
+        shared.rejectedConnections.wrappingAdd(1, ordering: .relaxed)
         Self.rejectResponse.withUnsafeBytes { bytes in
             _ = Glibc.send(fd, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL))
         }
@@ -121,7 +122,6 @@ final class ServerLoopContext: IOEventHandler {
         var discard = [UInt8](repeating: 0, count: 4096)
         _ = Glibc.recv(fd, &discard, discard.count, Int32(MSG_DONTWAIT))
         closeDescriptor(fd)
-        shared.rejectedConnections.wrappingAdd(1, ordering: .relaxed)
     }
 
     // MARK: Connection bookkeeping

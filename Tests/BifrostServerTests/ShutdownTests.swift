@@ -1,4 +1,5 @@
 import BifrostHTTP
+import BifrostTestSupport
 import Glibc
 import Synchronization
 import Testing

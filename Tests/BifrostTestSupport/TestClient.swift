@@ -2,26 +2,26 @@ import Glibc
 
 /// A blocking HTTP/1.1 test client over a real TCP socket, with a receive timeout so a broken
 /// server fails the test instead of hanging it.
-final class TestClient {
-    let fd: Int32
+public final class TestClient {
+    public let fd: Int32
     private var buffer: [UInt8] = []
 
-    struct Response {
-        var status: Int
-        var headers: [(String, String)]
-        var body: [UInt8]
-        var bodyText: String { String(decoding: body, as: UTF8.self) }
-        func header(_ name: String) -> String? {
+    public struct Response {
+        public var status: Int
+        public var headers: [(String, String)]
+        public var body: [UInt8]
+        public var bodyText: String { String(decoding: body, as: UTF8.self) }
+        public func header(_ name: String) -> String? {
             headers.first { $0.0.lowercased() == name.lowercased() }?.1
         }
     }
 
-    enum Failure: Error, CustomStringConvertible {
+    public enum Failure: Error, CustomStringConvertible {
         case connect(Int32)
         case closed
         case timeout
         case malformed(String)
-        var description: String {
+        public var description: String {
             switch self {
             case .connect(let code): "connect failed: errno \(code)"
             case .closed: "connection closed by server"
@@ -31,7 +31,7 @@ final class TestClient {
         }
     }
 
-    init(port: Int, timeoutSeconds: Int = 5, receiveBufferBytes: Int32? = nil) throws {
+    public init(port: Int, timeoutSeconds: Int = 5, receiveBufferBytes: Int32? = nil) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         if var size = receiveBufferBytes {
             // Set before connect so the advertised window stays small and a large response backs up into the server.
@@ -55,9 +55,9 @@ final class TestClient {
 
     deinit { close(fd) }
 
-    func send(_ text: String) throws { try send(Array(text.utf8)) }
+    public func send(_ text: String) throws { try send(Array(text.utf8)) }
 
-    func send(_ bytes: [UInt8]) throws {
+    public func send(_ bytes: [UInt8]) throws {
         var offset = 0
         while offset < bytes.count {
             let n = bytes[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
@@ -100,7 +100,7 @@ final class TestClient {
     }
 
     /// Reads one response head (status line and headers).
-    func readHead() throws -> Response {
+    public func readHead() throws -> Response {
         let statusLine = try readLine()
         let parts = statusLine.split(separator: " ", maxSplits: 2)
         guard parts.count >= 2, parts[0].hasPrefix("HTTP/1."), let status = Int(parts[1]) else {
@@ -117,7 +117,7 @@ final class TestClient {
     }
 
     /// Reads one whole response. `head: true` for the response to a HEAD request (no body).
-    func readResponse(head: Bool = false) throws -> Response {
+    public func readResponse(head: Bool = false) throws -> Response {
         var response = try readHead()
         if response.status == 100 { response = try readHead() }
         if head || response.status == 204 || response.status == 304 { return response }
@@ -144,7 +144,7 @@ final class TestClient {
 
     /// True when the server closed the connection (EOF or reset) within the receive timeout,
     /// after discarding anything it still sent.
-    func waitForClose() throws -> Bool {
+    public func waitForClose() throws -> Bool {
         buffer = []
         do {
             while try fill() { buffer = [] }

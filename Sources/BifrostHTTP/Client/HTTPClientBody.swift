@@ -1,0 +1,165 @@
+import Synchronization
+
+/// A response body as it arrives, chunk by chunk, with backpressure: when the consumer falls more
+/// than a high watermark behind, the connection stops reading until it catches up.
+///
+/// Single consumer. Abandoning the body (dropping every reference to it before the end) cancels the
+/// exchange so the connection is closed, never reused half-read.
+public struct HTTPClientBody: AsyncSequence, Sendable {
+    public typealias Element = [UInt8]
+
+    let handle: ConsumerHandle
+
+    public func makeAsyncIterator() -> Iterator { Iterator(handle: handle) }
+
+    public struct Iterator: AsyncIteratorProtocol {
+        let handle: ConsumerHandle
+        public mutating func next() async throws -> [UInt8]? { try await handle.stream.next() }
+    }
+
+    /// Reads the whole body, failing with a ``HTTPClientError`` past `maxBytes`.
+    public func collect(maxBytes: Int = 64 * 1024 * 1024) async throws -> [UInt8] {
+        var result: [UInt8] = []
+        for try await chunk in self {
+            result.append(contentsOf: chunk)
+            if result.count > maxBytes {
+                handle.stream.cancelFromConsumer()
+                throw HTTPClientError(.protocol, host: handle.stream.host, "response body exceeds \(maxBytes) bytes")
+            }
+        }
+        return result
+    }
+}
+
+/// Held only by the consumer side; its end means nobody will read the rest of the body.
+final class ConsumerHandle: Sendable {
+    let stream: BodyStream
+    init(stream: BodyStream) { self.stream = stream }
+    deinit { stream.cancelFromConsumer() }
+}
+
+/// The buffer between a connection (producer, on its loop) and the body's consumer (any task).
+final class BodyStream: Sendable {
+    let host: String
+    private let highWatermark: Int
+    private let lowWatermark: Int
+    private let state = Mutex<State>(State())
+
+    private struct State {
+        var chunks: [[UInt8]] = []
+        var head = 0
+        var bufferedBytes = 0
+        var ended = false
+        var failure: HTTPClientError?
+        var waiter: CheckedContinuation<[UInt8]?, any Error>?
+        /// Called (once) when the consumer drained below the low watermark after a pause.
+        var onDrain: (@Sendable () -> Void)?
+        var onCancel: (@Sendable () -> Void)?
+        var cancelled = false
+    }
+
+    init(host: String, highWatermark: Int = 256 * 1024, lowWatermark: Int = 64 * 1024) {
+        self.host = host
+        self.highWatermark = highWatermark
+        self.lowWatermark = lowWatermark
+    }
+
+    // MARK: Producer (the connection's loop)
+
+    /// Adds a chunk; returns false when the producer should pause until `onDrain` runs.
+    func push(_ chunk: [UInt8], onDrain: @escaping @Sendable () -> Void) -> Bool {
+        guard !chunk.isEmpty else { return true }
+        let (waiter, belowWatermark) = state.withLock { state -> (CheckedContinuation<[UInt8]?, any Error>?, Bool) in
+            guard !state.cancelled else { return (nil, true) }
+            if let waiter = state.waiter {
+                state.waiter = nil
+                return (waiter, true)
+            }
+            state.chunks.append(chunk)
+            state.bufferedBytes += chunk.count
+            if state.bufferedBytes > highWatermark {
+                state.onDrain = onDrain
+                return (nil, false)
+            }
+            return (nil, true)
+        }
+        waiter?.resume(returning: chunk)
+        return belowWatermark
+    }
+
+    /// Ends the body, successfully or not.
+    func finish(_ failure: HTTPClientError? = nil) {
+        let waiter = state.withLock { state -> CheckedContinuation<[UInt8]?, any Error>? in
+            guard !state.ended else { return nil }
+            state.ended = true
+            state.failure = failure
+            defer { state.waiter = nil }
+            return state.waiter
+        }
+        if let failure { waiter?.resume(throwing: failure) } else { waiter?.resume(returning: nil) }
+    }
+
+    /// Registers what to do when the consumer abandons the body.
+    func setCancelHandler(_ handler: @escaping @Sendable () -> Void) {
+        let runNow = state.withLock { state -> Bool in
+            if state.cancelled { return true }
+            state.onCancel = handler
+            return false
+        }
+        if runNow { handler() }
+    }
+
+    // MARK: Consumer
+
+    func next() async throws -> [UInt8]? {
+        try await withCheckedThrowingContinuation { continuation in
+            let (result, drained) = state.withLock { state -> (Result<[UInt8]?, HTTPClientError>?, (@Sendable () -> Void)?) in
+                if state.head < state.chunks.count {
+                    let chunk = state.chunks[state.head]
+                    state.head += 1
+                    state.bufferedBytes -= chunk.count
+                    if state.head == state.chunks.count {
+                        state.chunks.removeAll(keepingCapacity: true)
+                        state.head = 0
+                    }
+                    var drained: (@Sendable () -> Void)?
+                    if state.bufferedBytes <= lowWatermark, let onDrain = state.onDrain {
+                        state.onDrain = nil
+                        drained = onDrain
+                    }
+                    return (.success(chunk), drained)
+                }
+                if state.ended {
+                    if let failure = state.failure { return (.failure(failure), nil) }
+                    return (.success(nil), nil)
+                }
+                state.waiter = continuation
+                let drained = state.onDrain
+                state.onDrain = nil
+                return (nil, drained)
+            }
+            drained?()
+            if let result { continuation.resume(with: result) }
+        }
+    }
+
+    func cancelFromConsumer() {
+        let handler = state.withLock { state -> (@Sendable () -> Void)? in
+            guard !state.ended, !state.cancelled else { return nil }
+            state.cancelled = true
+            state.chunks = []
+            state.bufferedBytes = 0
+            return state.onCancel
+        }
+        handler?()
+    }
+}
+
+/// An upstream response: head now, body as it arrives.
+public struct HTTPClientResponse: Sendable {
+    public let head: HTTPClientResponseHead
+    public let body: HTTPClientBody
+
+    public var status: HTTPStatus { head.status }
+    public var headers: HTTPHeaders { head.headers }
+}

@@ -1,0 +1,620 @@
+import BifrostIO
+import BifrostTLS
+import Glibc
+
+/// One upstream connection, confined to its event loop: connect (trying each resolved address),
+/// optional proxy tunnel, optional TLS, then one request at a time with keep-alive.
+final class HTTPClientConnection: IOEventHandler, TimerTarget {
+    private enum Phase {
+        case resolving
+        case connecting
+        case proxyTunnel
+        case tlsHandshake
+        case idle
+        /// Writing the request and waiting for the response head.
+        case awaitingHead
+        case readingBody(BodyFraming)
+        case closed
+    }
+
+    private enum BodyFraming {
+        case fixed(remaining: Int)
+        case chunked(ChunkedBodyDecoder)
+        case untilClose
+    }
+
+    private enum TimeoutKind { case connect, tlsHandshake, headers, idleBody, total, poolIdle, proxy }
+
+    let key: PoolKey
+    private unowned let pool: HTTPClientPool
+    private var loop: EventLoop { pool.loop }
+    private var phase = Phase.resolving
+    private var fd: Int32 = -1
+    private var registration: Registration?
+    private var channel: SocketChannel?
+    private var addresses: [SocketAddress] = []
+    private var addressIndex = 0
+    private var connectError: String?
+
+    private(set) var exchange: ClientExchange?
+    private var outbound = OutboundQueue()
+    private var inbound: [UInt8] = []
+    private var headParser = HTTPResponseHeadParser()
+    private var responseHead: HTTPClientResponseHead?
+    private var stream: BodyStream?
+    private var inflater: Inflater?
+    private var readPaused = false
+    private var writeBlocked = false
+    /// Some byte of the current request was accepted by the kernel (so it may have reached the peer).
+    private var requestBytesSent = false
+    private var responseBytesReceived = false
+    /// Requests completed on this connection.
+    private(set) var completedRequests = 0
+    private var deadline = DeadlineSlot()
+    private var timeoutKind = TimeoutKind.connect
+
+    init(key: PoolKey, pool: HTTPClientPool) {
+        self.key = key
+        self.pool = pool
+    }
+
+    var isClosed: Bool {
+        if case .closed = phase { return true }
+        return false
+    }
+
+    private var host: String { key.origin.authority }
+
+    // MARK: Connecting
+
+    /// Resolves and connects, then runs `exchange`.
+    func open(for exchange: ClientExchange) {
+        attach(exchange)
+        let target = key.proxy.map { ($0.host, $0.port) } ?? (key.origin.host, key.origin.port)
+        setTimeout(.connect, seconds: exchange.request.timeouts.connect)
+        let reference = WeakReference(self)
+        Resolver.resolve(host: target.0, port: target.1) { [loop] result in
+            loop.execute { reference.value?.resolved(result) }
+        }
+    }
+
+    private func resolved(_ result: Result<[SocketAddress], ResolveError>) {
+        guard case .resolving = phase else { return }
+        switch result {
+        case .failure(let error):
+            let name = key.proxy.map { "proxy \($0.host)" } ?? key.origin.host
+            fail(.dns, "cannot resolve \(name): \(error.message)", reusable: false)
+        case .success(let found):
+            addresses = found
+            addressIndex = 0
+            phase = .connecting
+            connectNextAddress()
+        }
+    }
+
+    private func connectNextAddress() {
+        while addressIndex < addresses.count {
+            let address = addresses[addressIndex]
+            addressIndex += 1
+            do {
+                let (socket, connected) = try Socket.connect(to: address)
+                fd = socket
+                channel = .plain(socket)
+                registration = try loop.register(socket, events: [.readable, .writable, .readHangup, .edgeTriggered], handler: self)
+                if connected { connectionEstablished() }
+                return
+            } catch {
+                if fd >= 0 { closeDescriptor(fd); fd = -1 }
+                connectError = "\(address): \(error)"
+            }
+        }
+        let target = key.proxy.map { "proxy \($0.host):\($0.port)" } ?? host
+        fail(.connect, "cannot connect to \(target): \(connectError ?? "no addresses")", reusable: false)
+    }
+
+    private func connectionEstablished() {
+        if let proxy = key.proxy, key.origin.secure {
+            phase = .proxyTunnel
+            var head = "CONNECT \(key.origin.authority) HTTP/1.1\r\nHost: \(key.origin.authority)\r\n"
+            if let authorization = proxy.authorization { head += "Proxy-Authorization: \(authorization)\r\n" }
+            head += "\r\n"
+            outbound.append(Array(head.utf8))
+            flush()
+        } else {
+            startTLSOrSend()
+        }
+    }
+
+    private func startTLSOrSend() {
+        guard key.origin.secure else {
+            phase = .idle
+            sendRequest()
+            return
+        }
+        do {
+            let session = try TLSConnection(client: pool.tlsContext, fd: fd, serverName: key.origin.host,
+                                            session: pool.sessions[key])
+            channel = .tls(fd, session)
+            phase = .tlsHandshake
+            setTimeout(.tlsHandshake, seconds: exchange?.request.timeouts.tlsHandshake)
+            continueHandshake()
+        } catch {
+            fail(.tlsHandshake, "\(error)", reusable: false)
+        }
+    }
+
+    private func continueHandshake() {
+        guard let tls = channel?.tls else { return }
+        do {
+            switch try tls.handshake() {
+            case .wouldBlock: return
+            case .done:
+                if let session = tls.session() { pool.sessions[key] = session }
+                phase = .idle
+                sendRequest()
+            }
+        } catch let error as TLSError {
+            fail(error.kind == .verify ? .tlsVerify : .tlsHandshake, error.message, reusable: false)
+        } catch {
+            fail(.tlsHandshake, "TLS handshake with \(host) failed: \(error)", reusable: false)
+        }
+    }
+
+    // MARK: Requests
+
+    /// Runs `exchange` on this idle, connected connection.
+    func run(_ exchange: ClientExchange) {
+        attach(exchange)
+        sendRequest()
+    }
+
+    private func attach(_ exchange: ClientExchange) {
+        self.exchange = exchange
+        exchange.cancelHandler = { [unowned self] error in
+            abort(with: error)
+        }
+    }
+
+    private func sendRequest() {
+        guard let exchange, case .idle = phase else { return }
+        phase = .awaitingHead
+        requestBytesSent = false
+        responseBytesReceived = false
+        headParser.reset()
+        responseHead = nil
+        outbound.append(encodeRequest(exchange.request))
+        setHeadersTimeout()
+        flush()
+    }
+
+    private func encodeRequest(_ request: HTTPClientRequest) -> [UInt8] {
+        let absoluteForm = key.proxy != nil && !key.origin.secure
+        let target = absoluteForm ? "http://\(key.origin.authority)\(request.target)" : request.target
+        var head: [UInt8] = []
+        head.reserveCapacity(256 + request.body.count)
+        head.append(contentsOf: "\(request.method) \(target) HTTP/1.1\r\n".utf8)
+        let defaultPort = key.origin.secure ? 443 : 80
+        let hostValue = key.origin.port == defaultPort
+            ? (key.origin.host.contains(":") ? "[\(key.origin.host)]" : key.origin.host) : key.origin.authority
+        head.append(contentsOf: "Host: \(hostValue)\r\n".utf8)
+        var headers = request.headers
+        for owned in ["host", "content-length", "transfer-encoding", "connection"] where headers.contains(owned) {
+            headers.remove(name: owned)
+        }
+        if !headers.contains("accept-encoding") { headers.add(name: "Accept-Encoding", value: "gzip, deflate") }
+        if absoluteForm, let authorization = key.proxy?.authorization {
+            headers.add(name: "Proxy-Authorization", value: authorization)
+        }
+        headers.write(into: &head)
+        if !request.body.isEmpty || ["POST", "PUT", "PATCH"].contains(request.method) {
+            head.append(contentsOf: "Content-Length: \(request.body.count)\r\n".utf8)
+        }
+        head.append(contentsOf: "\r\n".utf8)
+        head.append(contentsOf: request.body)
+        return head
+    }
+
+    // MARK: Events
+
+    func handleEvents(_ events: IOEvents) {
+        switch phase {
+        case .connecting:
+            guard !events.isDisjoint(with: [.writable, .error, .hangup]) else { return }
+            if let error = Socket.pendingError(fd) {
+                connectError = "\(addresses[addressIndex - 1]): \(error)"
+                dropSocket()
+                connectNextAddress()
+            } else {
+                connectionEstablished()
+            }
+            return
+        case .tlsHandshake:
+            continueHandshake()
+            return
+        case .closed, .resolving:
+            return
+        default:
+            break
+        }
+        if !events.isDisjoint(with: [.writable, .error, .hangup]) || (channel?.writeWaitsForReadable ?? false) {
+            writeBlocked = false
+            flush()
+        }
+        if !isClosed, !events.isDisjoint(with: [.readable, .readHangup, .error, .hangup]) || (channel?.readWaitsForWritable ?? false) {
+            readAvailable()
+        }
+    }
+
+    func timerFired(deadline queued: UInt64, now: UInt64) {
+        guard !isClosed, deadline.fire(queuedDeadline: queued, now: now, target: self, loop: loop) else { return }
+        let timeouts = exchange?.request.timeouts
+        func seconds(_ value: Double?) -> String { value.map { "\($0)s" } ?? "its limit" }
+        switch timeoutKind {
+        case .connect: fail(.connect, "connecting to \(host) timed out after \(seconds(timeouts?.connect))", reusable: false)
+        case .proxy: fail(.proxy, "proxy tunnel to \(host) timed out", reusable: false)
+        case .tlsHandshake: fail(.tlsHandshake, "TLS handshake with \(host) timed out after \(seconds(timeouts?.tlsHandshake))", reusable: false)
+        case .headers: fail(.timeoutHeaders, "no response headers from \(host) within \(seconds(timeouts?.responseHeaders))", reusable: false)
+        case .idleBody: fail(.timeoutIdle, "response body from \(host) stalled for \(seconds(timeouts?.idleBetweenChunks))", reusable: false)
+        case .total: fail(.timeoutTotal, "request to \(host) exceeded its \(seconds(timeouts?.total)) deadline", reusable: false)
+        case .poolIdle: close()
+        }
+    }
+
+    // MARK: Writing
+
+    private func flush() {
+        guard !writeBlocked, let channel, !outbound.isEmpty else { return }
+        let before = outbound.bufferedBytes
+        do {
+            let result = try outbound.flush(to: channel)
+            if outbound.bufferedBytes < before { requestBytesSent = true }
+            if case .wouldBlock = result { writeBlocked = true }
+        } catch {
+            if outbound.bufferedBytes < before { requestBytesSent = true }
+            connectionLost("\(error)")
+        }
+    }
+
+    // MARK: Reading
+
+    private func readAvailable() {
+        guard let channel else { return }
+        let scratch = pool.readBuffer
+        while !isClosed && !readPaused {
+            let count: Int
+            do {
+                switch try channel.read(into: scratch) {
+                case .wouldBlock: return
+                case .done(let n): count = n
+                }
+            } catch {
+                connectionLost("\(error)")
+                return
+            }
+            if count == 0 {
+                peerClosed()
+                return
+            }
+            ingest(UnsafeRawBufferPointer(rebasing: scratch[0..<count]))
+            if count < scratch.count && channel.shortReadMeansDrained { return }
+        }
+    }
+
+    private func ingest(_ bytes: UnsafeRawBufferPointer) {
+        switch phase {
+        case .proxyTunnel, .awaitingHead:
+            responseBytesReceived = true
+            inbound.append(contentsOf: bytes)
+            processHead()
+        case .readingBody:
+            if inbound.isEmpty {
+                let consumed = processBody(bytes)
+                if consumed < bytes.count, !isClosed { inbound.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[consumed...])) }
+            } else {
+                inbound.append(contentsOf: bytes)
+                processInboundBody()
+            }
+        case .idle:
+            // An idle connection got bytes nobody asked for: it cannot be trusted with a request.
+            close()
+        default:
+            break
+        }
+    }
+
+    private func processHead() {
+        while true {
+            let result = inbound.withUnsafeBytes { headParser.parse($0) }
+            switch result {
+            case .incomplete:
+                return
+            case .invalid(let message):
+                fail(.protocol, "invalid response from \(host): \(message)", reusable: false)
+                return
+            case .complete(let head, let consumed):
+                inbound.removeFirst(consumed)
+                headParser.reset()
+                if case .proxyTunnel = phase {
+                    guard head.status.code == 200 else {
+                        fail(.proxy, "proxy refused the tunnel to \(host): \(head.status.code) \(head.status.reason)", reusable: false)
+                        return
+                    }
+                    inbound.removeAll()
+                    startTLSOrSend()
+                    return
+                }
+                if (100..<200).contains(head.status.code) && head.status.code != 101 { continue }
+                beginBody(head)
+                return
+            }
+        }
+    }
+
+    private func beginBody(_ head: HTTPClientResponseHead) {
+        guard let exchange else { return }
+        let framing: ResponseFraming
+        do {
+            framing = try head.framing(requestMethod: exchange.request.method)
+        } catch {
+            fail(.protocol, "\(error.message) (from \(host))", reusable: false)
+            return
+        }
+        var presented = head
+        let coding = head.headers.lowercasedElements("content-encoding").last
+        if framing != .none, let coding, coding == "gzip" || coding == "x-gzip" || coding == "deflate" {
+            do {
+                inflater = try Inflater(coding == "deflate" ? .deflate : .gzip)
+            } catch {
+                fail(.protocol, "cannot decode \(coding) body: \(error.message)", reusable: false)
+                return
+            }
+            var headers = head.headers
+            headers.remove(name: "content-encoding")
+            headers.remove(name: "content-length")
+            presented = HTTPClientResponseHead(status: head.status, minorVersion: head.minorVersion, headers: headers)
+        } else {
+            inflater = nil
+        }
+        responseHead = head
+        stream = exchange.succeed(head: presented)
+        switch framing {
+        case .none:
+            completeExchange()
+            return
+        case .contentLength(let length): phase = .readingBody(.fixed(remaining: length))
+        case .chunked: phase = .readingBody(.chunked(ChunkedBodyDecoder()))
+        case .untilClose: phase = .readingBody(.untilClose)
+        }
+        setTimeout(.idleBody, seconds: exchange.request.timeouts.idleBetweenChunks)
+        processInboundBody()
+    }
+
+    private func processInboundBody() {
+        guard !inbound.isEmpty else { return }
+        let consumed = inbound.withUnsafeBytes { processBody($0) }
+        if isClosed { return }
+        if consumed >= inbound.count { inbound.removeAll(keepingCapacity: true) } else { inbound.removeFirst(consumed) }
+    }
+
+    /// Decodes body bytes, delivers them, and completes the exchange at the end. Returns bytes consumed.
+    private func processBody(_ bytes: UnsafeRawBufferPointer) -> Int {
+        guard case .readingBody(var framing) = phase else { return 0 }
+        if let seconds = exchange?.request.timeouts.idleBetweenChunks { setTimeout(.idleBody, seconds: seconds) }
+        var payload: [UInt8] = []
+        var consumed = 0
+        var done = false
+        switch framing {
+        case .fixed(let remaining):
+            consumed = min(remaining, bytes.count)
+            payload = Array(UnsafeRawBufferPointer(rebasing: bytes[0..<consumed]))
+            framing = .fixed(remaining: remaining - consumed)
+            done = remaining == consumed
+        case .chunked(var decoder):
+            do {
+                switch try decoder.decode(bytes, into: &payload, maxBodyBytes: .max) {
+                case .needMore: consumed = bytes.count
+                case .done(let used):
+                    consumed = used
+                    done = true
+                }
+            } catch {
+                fail(.protocol, "invalid chunked body from \(host): \(error)", reusable: false)
+                return bytes.count
+            }
+            framing = .chunked(decoder)
+        case .untilClose:
+            consumed = bytes.count
+            payload = Array(bytes)
+        }
+        phase = .readingBody(framing)
+        if !deliver(payload) { return bytes.count }
+        if done { completeExchange() }
+        return consumed
+    }
+
+    /// Hands decoded bytes to the consumer; false when the exchange failed meanwhile.
+    private func deliver(_ raw: [UInt8]) -> Bool {
+        guard !raw.isEmpty, let stream else { return !isClosed }
+        var payload = raw
+        if let inflater {
+            do {
+                payload = try payload.withUnsafeBytes { try inflater.inflate($0) }
+            } catch let error as InflateError {
+                fail(.protocol, "response body from \(host): \(error.message)", reusable: false)
+                return false
+            } catch {
+                fail(.protocol, "response body from \(host): \(error)", reusable: false)
+                return false
+            }
+        }
+        if !payload.isEmpty {
+            let reference = WeakReference(self)
+            let hasRoom = stream.push(payload) { [loop] in
+                loop.execute { reference.value?.resumeReading() }
+            }
+            if !hasRoom { readPaused = true }
+        }
+        return true
+    }
+
+    private func resumeReading() {
+        guard readPaused, !isClosed else { return }
+        readPaused = false
+        processInboundBody()
+        if !isClosed { readAvailable() }
+    }
+
+    private func completeExchange() {
+        guard let exchange else { return }
+        if let inflater, !inflater.isFinished {
+            fail(.protocol, "compressed response body from \(host) ended early", reusable: false)
+            return
+        }
+        exchange.finishBody()
+        self.exchange = nil
+        stream = nil
+        inflater = nil
+        completedRequests += 1
+        let reusable = responseHead?.allowsReuse ?? false
+        responseHead = nil
+        phase = .idle
+        deadline.set(nil, target: self, loop: loop)
+        if reusable && inbound.isEmpty && !readPaused {
+            pool.connectionBecameIdle(self)
+        } else {
+            close()
+        }
+    }
+
+    // MARK: Idle in the pool
+
+    /// Called by the pool when it parks this connection.
+    func parkIdle(seconds: Double) {
+        setTimeout(.poolIdle, seconds: seconds)
+    }
+
+    /// True when the idle connection can carry a request: nothing unread, the peer has not closed.
+    func isUsableForReuse() -> Bool {
+        guard case .idle = phase, fd >= 0 else { return false }
+        return !Socket.hasPendingInputOrClosed(fd)
+    }
+
+    // MARK: Failure and closing
+
+    /// The peer closed its side.
+    private func peerClosed() {
+        if case .readingBody(.untilClose) = phase {
+            phase = .readingBody(.fixed(remaining: 0))
+            completeExchangeAfterClose()
+            return
+        }
+        connectionLost("connection closed by \(host)")
+    }
+
+    private func completeExchangeAfterClose() {
+        guard let exchange else { close(); return }
+        if let inflater, !inflater.isFinished {
+            fail(.protocol, "compressed response body from \(host) ended early", reusable: false)
+            return
+        }
+        exchange.finishBody()
+        self.exchange = nil
+        close()
+    }
+
+    /// The connection broke (EOF, reset, write error) in the middle of something.
+    private func connectionLost(_ reason: String) {
+        guard let exchange else {
+            close()
+            return
+        }
+        switch phase {
+        case .awaitingHead where !responseBytesReceived:
+            // Retry once on a fresh connection when the request provably never reached the peer
+            // (nothing was written), or when re-sending cannot duplicate side effects.
+            if completedRequests > 0 && !exchange.retried && (!requestBytesSent || exchange.request.isIdempotent) {
+                exchange.retried = true
+                self.exchange = nil
+                exchange.cancelHandler = nil
+                close()
+                pool.retry(exchange)
+                return
+            }
+            fail(.reset, "\(host) closed the connection before responding (\(reason))", reusable: false)
+        case .readingBody:
+            fail(.reset, "\(host) closed the connection mid-body (\(reason))", reusable: false)
+        default:
+            fail(.reset, "connection to \(host) lost: \(reason)", reusable: false)
+        }
+    }
+
+    private func fail(_ kind: HTTPClientError.Kind, _ message: String, reusable: Bool) {
+        let failed = exchange
+        exchange = nil
+        close()
+        failed?.fail(HTTPClientError(kind, host: host, message))
+    }
+
+    /// Cancels the current exchange and closes (the connection is never reused half-way).
+    func abort(with error: HTTPClientError) {
+        let failed = exchange
+        exchange = nil
+        close()
+        failed?.fail(error)
+    }
+
+    func close() {
+        if isClosed { return }
+        let wasIdle: Bool
+        if case .idle = phase { wasIdle = true } else { wasIdle = false }
+        phase = .closed
+        deadline.set(nil, target: self, loop: loop)
+        if let registration { loop.deregister(registration) }
+        registration = nil
+        if fd >= 0 {
+            if case .tls(_, let tls) = channel, wasIdle { tls.shutdown() }
+            closeDescriptor(fd)
+            fd = -1
+        }
+        channel = nil
+        outbound.removeAll()
+        inbound = []
+        stream = nil
+        pool.connectionClosed(self)
+    }
+
+    private func dropSocket() {
+        if let registration { loop.deregister(registration) }
+        registration = nil
+        if fd >= 0 { closeDescriptor(fd) }
+        fd = -1
+        channel = nil
+    }
+
+    // MARK: Timers
+
+    private func setHeadersTimeout() {
+        guard let exchange else { return }
+        applyDeadline(.headers, exchange.headersDeadline)
+    }
+
+    private func setTimeout(_ kind: TimeoutKind, seconds: Double?) {
+        applyDeadline(kind, seconds.map { loop.now &+ Nanoseconds.seconds($0) })
+    }
+
+    /// Arms the earlier of the phase deadline and the exchange's total deadline.
+    private func applyDeadline(_ kind: TimeoutKind, _ phaseDeadline: UInt64?) {
+        var chosen = (kind, phaseDeadline)
+        if let total = exchange?.totalDeadline, kind != .poolIdle, phaseDeadline == nil || total < phaseDeadline! {
+            chosen = (.total, total)
+        }
+        timeoutKind = chosen.0
+        deadline.set(chosen.1, target: self, loop: loop)
+    }
+}
+
+/// A weak reference to a loop-confined object, carried through Sendable closures that run on its loop.
+final class WeakReference<Value: AnyObject>: @unchecked Sendable {
+    weak var value: Value?
+    init(_ value: Value) { self.value = value }
+}

@@ -1,0 +1,156 @@
+import BifrostIO
+import BifrostTLS
+
+/// Connections are shared by requests with the same origin through the same proxy.
+struct PoolKey: Hashable {
+    let origin: HTTPOrigin
+    let proxy: HTTPProxyEndpoint?
+}
+
+/// The connection pools of one event loop: per key, idle connections (most recently used first),
+/// a count of open ones capped by ``HTTPClientConfiguration/maxConnectionsPerOrigin``, and the
+/// requests waiting for one. Loop-confined.
+final class HTTPClientPool {
+    let loop: EventLoop
+    let configuration: HTTPClientConfiguration
+    let tlsContext: TLSContext
+    let environment: [String: String]
+    /// TLS sessions for resumption, per key.
+    var sessions: [PoolKey: TLSSession] = [:]
+    let readBuffer: UnsafeMutableRawBufferPointer
+
+    private struct Entry {
+        var idle: [HTTPClientConnection] = []
+        var open = 0
+        var waiting: [ClientExchange] = []
+    }
+
+    private var entries: [PoolKey: Entry] = [:]
+    private var connections: [ObjectIdentifier: HTTPClientConnection] = [:]
+    /// Connections ever opened (for tests and stats).
+    private(set) var connectionsOpened = 0
+
+    init(loop: EventLoop, configuration: HTTPClientConfiguration, tlsContext: TLSContext, environment: [String: String]) {
+        self.loop = loop
+        self.configuration = configuration
+        self.tlsContext = tlsContext
+        self.environment = environment
+        readBuffer = .allocate(byteCount: 64 * 1024, alignment: 16)
+    }
+
+    deinit {
+        readBuffer.deallocate()
+    }
+
+    /// Starts `exchange`: on an idle connection, a new one, or after waiting for one.
+    func execute(_ exchange: ClientExchange) {
+        let key = PoolKey(origin: exchange.request.origin,
+                          proxy: configuration.proxy.endpoint(for: exchange.request.origin, environment: environment))
+        var entry = entries[key, default: Entry()]
+        while let connection = entry.idle.popLast() {
+            if connection.isUsableForReuse() {
+                entries[key] = entry
+                connection.run(exchange)
+                return
+            }
+            entries[key] = entry
+            connection.close()
+            entry = entries[key, default: Entry()]
+        }
+        if entry.open < configuration.maxConnectionsPerOrigin {
+            entry.open += 1
+            entries[key] = entry
+            open(key, for: exchange)
+            return
+        }
+        entry.waiting.append(exchange)
+        entries[key] = entry
+        exchange.cancelHandler = { [unowned self] error in
+            removeWaiting(exchange, key: key)
+            exchange.fail(error)
+        }
+        scheduleWaitTimeout(exchange, key: key)
+    }
+
+    /// Re-sends a request whose reused connection was found closed before it could have arrived.
+    func retry(_ exchange: ClientExchange) {
+        execute(exchange)
+    }
+
+    private func open(_ key: PoolKey, for exchange: ClientExchange) {
+        let connection = HTTPClientConnection(key: key, pool: self)
+        connections[ObjectIdentifier(connection)] = connection
+        connectionsOpened += 1
+        connection.open(for: exchange)
+    }
+
+    /// A connection finished its exchange and may be reused.
+    func connectionBecameIdle(_ connection: HTTPClientConnection) {
+        var entry = entries[connection.key, default: Entry()]
+        if !entry.waiting.isEmpty {
+            let next = entry.waiting.removeFirst()
+            entries[connection.key] = entry
+            connection.run(next)
+            return
+        }
+        entry.idle.append(connection)
+        entries[connection.key] = entry
+        connection.parkIdle(seconds: configuration.idleTimeout)
+    }
+
+    /// A connection closed: free its slot and start a waiting request on a new connection.
+    func connectionClosed(_ connection: HTTPClientConnection) {
+        guard connections.removeValue(forKey: ObjectIdentifier(connection)) != nil else { return }
+        var entry = entries[connection.key, default: Entry()]
+        entry.open -= 1
+        entry.idle.removeAll { $0 === connection }
+        if !entry.waiting.isEmpty && entry.open < configuration.maxConnectionsPerOrigin {
+            let next = entry.waiting.removeFirst()
+            entry.open += 1
+            entries[connection.key] = entry
+            open(connection.key, for: next)
+            return
+        }
+        if entry.open == 0 && entry.waiting.isEmpty {
+            entries[connection.key] = nil
+        } else {
+            entries[connection.key] = entry
+        }
+    }
+
+    /// Open connections for `origin` on this loop (idle included).
+    func openConnections(to origin: HTTPOrigin) -> Int {
+        entries.filter { $0.key.origin == origin }.reduce(0) { $0 + $1.value.open }
+    }
+
+    /// Closes every connection (idle and busy): used on client shutdown.
+    func closeAll() {
+        for connection in Array(connections.values) {
+            connection.abort(with: HTTPClientError(.cancelled, host: connection.key.origin.authority, "HTTP client shut down"))
+        }
+        for (_, entry) in entries {
+            for exchange in entry.waiting {
+                exchange.fail(HTTPClientError(.cancelled, host: exchange.host, "HTTP client shut down"))
+            }
+        }
+        entries = [:]
+    }
+
+    private func removeWaiting(_ exchange: ClientExchange, key: PoolKey) {
+        entries[key]?.waiting.removeAll { $0 === exchange }
+    }
+
+    /// A queued request still obeys its headers and total deadlines.
+    private func scheduleWaitTimeout(_ exchange: ClientExchange, key: PoolKey) {
+        let candidates = [exchange.headersDeadline.map { ($0, HTTPClientError.Kind.timeoutHeaders) },
+                          exchange.totalDeadline.map { ($0, HTTPClientError.Kind.timeoutTotal) }].compactMap { $0 }
+        guard let (deadline, kind) = candidates.min(by: { $0.0 < $1.0 }) else { return }
+        let delay = deadline > loop.now ? deadline - loop.now : 0
+        loop.scheduleTask(after: delay) { [weak self] in
+            guard let self, !exchange.isFinished, entries[key]?.waiting.contains(where: { $0 === exchange }) == true else { return }
+            removeWaiting(exchange, key: key)
+            exchange.fail(HTTPClientError(kind, host: exchange.host,
+                "no connection to \(exchange.host) became free in time (\(configuration.maxConnectionsPerOrigin) per loop already busy)"))
+        }
+    }
+}
