@@ -99,6 +99,11 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "BifrostMockTests", dependencies: ["BifrostMock", "BifrostHTTP", "BifrostIO"], swiftSettings: strict),
+        .testTarget(
+            name: "BifrostClientTests",
+            dependencies: ["BifrostHTTP", "BifrostIO", "BifrostTLS", "BifrostTestSupport"],
+            swiftSettings: strict
+        ),
         .testTarget(name: "BifrostIOTests", dependencies: ["BifrostIO"], swiftSettings: strict),
         .testTarget(name: "BifrostHTTPTests", dependencies: ["BifrostHTTP"], swiftSettings: strict),
         .testTarget(

@@ -32,6 +32,7 @@ public struct MockProvider: HTTPHandler {
         templates = ReplyTemplates(options: options)
     }
 
+    /// Answers one request (called on the connection's loop; never blocks: delayed answers run in a task).
     public func handle(_ request: HTTPRequest, responder: HTTPResponder) {
         let route = MockRoute(path: request.path)
         if route == .stats {

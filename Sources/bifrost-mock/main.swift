@@ -1,1 +1,126 @@
-print("bifrost-mock: not built yet")
+import ArgumentParser
+import BifrostHTTP
+import BifrostIO
+import BifrostMock
+import Glibc
+import Logging
+
+/// `bifrost-mock`: an OpenAI- and Anthropic-compatible provider that answers from memory, with
+/// latency and fault injection, for tests, benchmarks and the demo. Go-style flags (`-port 8081`);
+/// `--port` works too.
+struct BifrostMockCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bifrost-mock",
+        abstract: "A mock LLM provider (OpenAI and Anthropic APIs) with latency and fault injection.",
+        discussion: """
+            Routes: POST /v1/chat/completions, /v1/completions, /v1/embeddings, /v1/messages; GET /v1/models, /mock/stats.
+            Per request: x-mock-latency-ms, x-mock-fault (or model "mock-fault-<fault>"), x-mock-stall-ms, x-mock-drip-ms, x-mock-chunks.
+            Faults: status-<code>, 429, reset, stall-headers, stall-stream, malformed-json, gzip, deflate, slow-drip.
+            SIGTERM or SIGINT stops accepting, gives in-flight requests up to 5 s, then exits 0.
+            """
+    )
+
+    @Option(name: [.customLong("host", withSingleDash: true), .customLong("host")],
+            help: "Address to listen on (IPv4 or IPv6).")
+    var host: String = "127.0.0.1"
+
+    @Option(name: [.customLong("port", withSingleDash: true), .customLong("port")],
+            help: "Port to listen on; 0 picks a free one (logged).")
+    var port: Int = 8081
+
+    @Option(name: [.customLong("latency-ms", withSingleDash: true), .customLong("latency-ms")],
+            help: "Delay before every response, in milliseconds (x-mock-latency-ms overrides it).")
+    var latencyMilliseconds: Int = 0
+
+    @Option(name: [.customLong("stall-ms", withSingleDash: true), .customLong("stall-ms")],
+            help: "Default stall of the stall-headers and stall-stream faults, in milliseconds.")
+    var stallMilliseconds: Int = 30_000
+
+    @Option(name: [.customLong("drip-ms", withSingleDash: true), .customLong("drip-ms")],
+            help: "Default pause between events of the slow-drip fault, in milliseconds.")
+    var dripMilliseconds: Int = 100
+
+    @Option(name: [.customLong("event-loops", withSingleDash: true), .customLong("event-loops")],
+            help: "Event loop threads (default: one per core).")
+    var eventLoops: Int?
+
+    @Option(name: [.customLong("log-level", withSingleDash: true), .customLong("log-level")],
+            help: "debug, info, warn or error (default: $BIFROST_LOG_LEVEL or info).")
+    var logLevel: String?
+
+    /// In-flight requests (a stalled one, say) get this long on SIGTERM/SIGINT.
+    static let shutdownGraceSeconds: Double = 5
+
+    mutating func validate() throws {
+        guard (0...65_535).contains(port) else { throw ValidationError("-port \(port) is out of range (0-65535)") }
+        for (flag, value) in [("-latency-ms", latencyMilliseconds), ("-stall-ms", stallMilliseconds), ("-drip-ms", dripMilliseconds)]
+        where !(0...3_600_000).contains(value) {
+            throw ValidationError("\(flag) \(value) is out of range (0-3600000)")
+        }
+        if let eventLoops, !(1...1024).contains(eventLoops) {
+            throw ValidationError("-event-loops \(eventLoops) is out of range (1-1024)")
+        }
+        if let logLevel, Self.level(logLevel) == nil {
+            throw ValidationError("-log-level \(logLevel): use debug, info, warn or error")
+        }
+    }
+
+    func run() throws {
+        let level = Self.level(logLevel ?? getenv("BIFROST_LOG_LEVEL").map { String(cString: $0) } ?? "info") ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "bifrost-mock")
+
+        // SIGPIPE ignored; SIGTERM/SIGINT blocked before any thread starts so only sigwait sees them.
+        signal(SIGPIPE, SIG_IGN)
+        var stopSignals = sigset_t()
+        sigemptyset(&stopSignals)
+        sigaddset(&stopSignals, SIGTERM)
+        sigaddset(&stopSignals, SIGINT)
+        pthread_sigmask(SIG_BLOCK, &stopSignals, nil)
+
+        var configuration = HTTPServerConfiguration()
+        configuration.host = host
+        configuration.port = port
+        configuration.maxConnections = 65_536
+        configuration.shutdownGracePeriod = Self.shutdownGraceSeconds
+        let provider = MockProvider(options: MockOptions(
+            latencyMilliseconds: latencyMilliseconds, stallMilliseconds: stallMilliseconds, dripMilliseconds: dripMilliseconds))
+
+        let group: EventLoopGroup
+        let server: HTTPServer
+        do {
+            group = try EventLoopGroup(loopCount: eventLoops ?? EventLoopGroup.defaultLoopCount, name: "mock-loop")
+            server = HTTPServer(configuration: configuration, group: group, handler: provider, logger: logger)
+            provider.statistics.attach(server)
+            try server.start()
+        } catch {
+            logger.critical("cannot start: \(error)")
+            throw ExitCode(1)
+        }
+        let address = host.contains(":") ? "[\(host)]" : host
+        logger.info("bifrost-mock listening on http://\(address):\(server.port)")
+
+        var received: Int32 = 0
+        sigwait(&stopSignals, &received)
+        logger.info("received \(received == SIGTERM ? "SIGTERM" : "SIGINT"); stopping")
+        server.shutdown()
+        group.shutdown()
+        logger.info("stopped")
+    }
+
+    static func level(_ name: String) -> Logger.Level? {
+        switch name.lowercased() {
+        case "debug": .debug
+        case "info": .info
+        case "warn", "warning": .warning
+        case "error": .error
+        default: nil
+        }
+    }
+}
+
+BifrostMockCommand.main()

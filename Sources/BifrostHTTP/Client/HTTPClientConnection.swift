@@ -308,8 +308,9 @@ final class HTTPClientConnection: IOEventHandler, TimerTarget {
             processHead()
         case .readingBody:
             if inbound.isEmpty {
-                let consumed = processBody(bytes)
+                let (consumed, done) = processBody(bytes)
                 if consumed < bytes.count, !isClosed { inbound.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[consumed...])) }
+                if done { completeExchange() }
             } else {
                 inbound.append(contentsOf: bytes)
                 processInboundBody()
@@ -391,14 +392,16 @@ final class HTTPClientConnection: IOEventHandler, TimerTarget {
 
     private func processInboundBody() {
         guard !inbound.isEmpty else { return }
-        let consumed = inbound.withUnsafeBytes { processBody($0) }
+        let (consumed, done) = inbound.withUnsafeBytes { processBody($0) }
         if isClosed { return }
         if consumed >= inbound.count { inbound.removeAll(keepingCapacity: true) } else { inbound.removeFirst(consumed) }
+        // Completed only now, so that reuse is judged on what is left after this response.
+        if done { completeExchange() }
     }
 
-    /// Decodes body bytes, delivers them, and completes the exchange at the end. Returns bytes consumed.
-    private func processBody(_ bytes: UnsafeRawBufferPointer) -> Int {
-        guard case .readingBody(var framing) = phase else { return 0 }
+    /// Decodes body bytes and delivers them. Returns bytes consumed and whether the body ended.
+    private func processBody(_ bytes: UnsafeRawBufferPointer) -> (consumed: Int, done: Bool) {
+        guard case .readingBody(var framing) = phase else { return (0, false) }
         if let seconds = exchange?.request.timeouts.idleBetweenChunks { setTimeout(.idleBody, seconds: seconds) }
         var payload: [UInt8] = []
         var consumed = 0
@@ -419,7 +422,7 @@ final class HTTPClientConnection: IOEventHandler, TimerTarget {
                 }
             } catch {
                 fail(.protocol, "invalid chunked body from \(host): \(error)", reusable: false)
-                return bytes.count
+                return (bytes.count, false)
             }
             framing = .chunked(decoder)
         case .untilClose:
@@ -427,9 +430,8 @@ final class HTTPClientConnection: IOEventHandler, TimerTarget {
             payload = Array(bytes)
         }
         phase = .readingBody(framing)
-        if !deliver(payload) { return bytes.count }
-        if done { completeExchange() }
-        return consumed
+        if !deliver(payload) { return (bytes.count, false) }
+        return (consumed, done)
     }
 
     /// Hands decoded bytes to the consumer; false when the exchange failed meanwhile.
