@@ -4,13 +4,14 @@ CONFIG     ?= config.json
 PORT       ?= 8080
 HOST       ?= 0.0.0.0
 RELEASE_BIN = .build/release/bifrost-http
+MOCK_BIN    = .build/release/bifrost-mock
 
 # System packages: build needs (libssl-dev, zlib1g-dev), tests and benchmarks need the rest.
 BUILD_PACKAGES = libssl-dev zlib1g-dev pkg-config
-TEST_PACKAGES  = curl netcat-openbsd
-BENCH_PACKAGES = wrk nginx-light curl
+TEST_PACKAGES  = curl netcat-openbsd openssl gzip
+BENCH_PACKAGES = wrk nginx-light curl nghttp2-client openssl
 
-.PHONY: run build test bench-server deps-build deps-test deps-bench clean
+.PHONY: run build build-tools test bench-server bench-client mock deps-build deps-test deps-bench clean
 
 run: build
 	$(RELEASE_BIN) -config $(CONFIG) -host $(HOST) -port $(PORT)
@@ -22,8 +23,20 @@ test: deps-build deps-test
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 
+# The mock upstream and the client load generator, for benchmarks and the demo.
+build-tools: deps-build
+	$(SWIFT) build -c release --product bifrost-mock
+	$(SWIFT) build -c release --product bifrost-bench-client
+
+# bifrost-mock on http://127.0.0.1:8081 (MOCK_FLAGS="-latency-ms 50" etc.).
+mock: build-tools
+	$(MOCK_BIN) -port 8081 $(MOCK_FLAGS)
+
 bench-server: build deps-bench
 	BIFROST_BIN=$(RELEASE_BIN) bash scripts/bench-server.sh
+
+bench-client: build-tools deps-bench
+	BIFROST_MOCK_BIN=$(MOCK_BIN) BENCH_CLIENT_BIN=.build/release/bifrost-bench-client bash scripts/bench-client.sh
 
 deps-build:
 	@bash scripts/ensure-packages.sh $(BUILD_PACKAGES)

@@ -86,6 +86,7 @@ let package = Package(
                 "BifrostMock",
                 "BifrostHTTP",
                 "BifrostIO",
+                "BifrostTLS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -96,6 +97,13 @@ let package = Package(
             name: "BifrostTestSupport",
             dependencies: ["BifrostHTTP", "BifrostIO", "BifrostTLS"],
             path: "Tests/BifrostTestSupport",
+            swiftSettings: strict
+        ),
+        // A load generator for the HTTP client (`make bench-client`).
+        .executableTarget(
+            name: "bifrost-bench-client",
+            dependencies: ["BifrostHTTP", "BifrostIO", "BifrostTLS"],
+            path: "Benchmarks/bifrost-bench-client",
             swiftSettings: strict
         ),
         .testTarget(name: "BifrostMockTests", dependencies: ["BifrostMock", "BifrostHTTP", "BifrostIO"], swiftSettings: strict),

@@ -103,9 +103,15 @@ public final class TLSConnection {
         ERR_clear_error()
     }
 
-    /// The session to offer on the next connection to the same server (resumption).
+    /// The session to offer on the next connection to the same server (resumption), when the
+    /// server issued a resumable one. With TLS 1.3 the ticket arrives after the handshake, so ask
+    /// again after the first response has been read.
     public func session() -> TLSSession? {
         guard let session = SSL_get1_session(ssl) else { return nil }
+        guard SSL_SESSION_is_resumable(session) == 1 else {
+            SSL_SESSION_free(session)
+            return nil
+        }
         return TLSSession(session)
     }
 

@@ -2,6 +2,7 @@ import ArgumentParser
 import BifrostHTTP
 import BifrostIO
 import BifrostMock
+import BifrostTLS
 import Glibc
 import Logging
 
@@ -48,10 +49,21 @@ struct BifrostMockCommand: ParsableCommand {
             help: "debug, info, warn or error (default: $BIFROST_LOG_LEVEL or info).")
     var logLevel: String?
 
+    @Option(name: [.customLong("tls-cert", withSingleDash: true), .customLong("tls-cert")],
+            help: "PEM certificate chain: serve HTTPS (needs -tls-key).")
+    var tlsCert: String?
+
+    @Option(name: [.customLong("tls-key", withSingleDash: true), .customLong("tls-key")],
+            help: "PEM private key for -tls-cert.")
+    var tlsKey: String?
+
     /// In-flight requests (a stalled one, say) get this long on SIGTERM/SIGINT.
     static let shutdownGraceSeconds: Double = 5
 
     mutating func validate() throws {
+        if (tlsCert == nil) != (tlsKey == nil) {
+            throw ValidationError("-tls-cert and -tls-key go together: give both to serve HTTPS, or neither")
+        }
         guard (0...65_535).contains(port) else { throw ValidationError("-port \(port) is out of range (0-65535)") }
         for (flag, value) in [("-latency-ms", latencyMilliseconds), ("-stall-ms", stallMilliseconds), ("-drip-ms", dripMilliseconds)]
         where !(0...3_600_000).contains(value) {
@@ -93,8 +105,11 @@ struct BifrostMockCommand: ParsableCommand {
         let group: EventLoopGroup
         let server: HTTPServer
         do {
+            let tls = try tlsCert.map {
+                try TLSContext(server: TLSServerConfiguration(certificateChainFile: $0, privateKeyFile: tlsKey!))
+            }
             group = try EventLoopGroup(loopCount: eventLoops ?? EventLoopGroup.defaultLoopCount, name: "mock-loop")
-            server = HTTPServer(configuration: configuration, group: group, handler: provider, logger: logger)
+            server = HTTPServer(configuration: configuration, group: group, handler: provider, tls: tls, logger: logger)
             provider.statistics.attach(server)
             try server.start()
         } catch {
@@ -102,7 +117,7 @@ struct BifrostMockCommand: ParsableCommand {
             throw ExitCode(1)
         }
         let address = host.contains(":") ? "[\(host)]" : host
-        logger.info("bifrost-mock listening on http://\(address):\(server.port)")
+        logger.info("bifrost-mock listening on \(tlsCert == nil ? "http" : "https")://\(address):\(server.port)")
 
         var received: Int32 = 0
         sigwait(&stopSignals, &received)

@@ -49,6 +49,25 @@ struct HTTPClientTests {
         #expect(server.server.acceptedConnections == 2)
     }
 
+    @Test func repeatConnectionsResumeTheTLSSession() async throws {
+        let certificates = TestCertificates.shared
+        let handler = ClosureHandler { _, responder in
+            responder.send(HTTPResponse(status: .ok, headers: HTTPHeaders([("Connection", "close")]), body: Array("x".utf8)))
+        }
+        let server = try TestServer(handler: handler, tls: try serverTLS(certificates.serverCertificate, certificates.serverKey))
+        let client = try TestHTTPClient()
+        for _ in 0..<3 { _ = try await client.get("https://localhost:\(server.port)/") }
+        #expect(server.server.acceptedConnections == 3)
+        #expect(await client.client.resumedHandshakes() == 2)
+    }
+
+    @Test func ipv6LoopbackWorks() async throws {
+        let server = try TestServer { $0.host = "::1" }
+        let client = try TestHTTPClient()
+        let (_, body) = try await client.get("http://[::1]:\(server.port)/six")
+        #expect(body == "GET /six|")
+    }
+
     @Test(arguments: ["untrusted CA", "expired", "wrong host"])
     func badCertificatesFailWithTLSVerify(_ problem: String) async throws {
         let certificates = TestCertificates.shared

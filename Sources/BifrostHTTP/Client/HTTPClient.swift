@@ -54,6 +54,13 @@ public final class HTTPClient: Sendable {
         return total
     }
 
+    /// TLS handshakes that resumed an earlier session, over all loops.
+    public func resumedHandshakes() async -> Int {
+        var total = 0
+        for pool in pools { total += await onLoop(pool) { $0.resumedHandshakes } }
+        return total
+    }
+
     /// Connections currently open to `origin`, over all loops.
     public func openConnections(to origin: HTTPOrigin) async -> Int {
         var total = 0

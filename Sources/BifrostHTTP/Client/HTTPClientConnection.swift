@@ -149,7 +149,8 @@ final class HTTPClientConnection: IOEventHandler, TimerTarget {
             switch try tls.handshake() {
             case .wouldBlock: return
             case .done:
-                if let session = tls.session() { pool.sessions[key] = session }
+                if tls.resumedSession { pool.resumedHandshakes += 1 }
+                rememberSession()
                 phase = .idle
                 sendRequest()
             }
@@ -466,8 +467,14 @@ final class HTTPClientConnection: IOEventHandler, TimerTarget {
         if !isClosed { readAvailable() }
     }
 
+    /// Keeps the newest resumable TLS session for the next connection to this origin.
+    private func rememberSession() {
+        if let session = channel?.tls?.session() { pool.sessions[key] = session }
+    }
+
     private func completeExchange() {
         guard let exchange else { return }
+        if completedRequests == 0 { rememberSession() }
         if let inflater, !inflater.isFinished {
             fail(.protocol, "compressed response body from \(host) ended early", reusable: false)
             return

@@ -29,6 +29,8 @@ final class HTTPClientPool {
     private var connections: [ObjectIdentifier: HTTPClientConnection] = [:]
     /// Connections ever opened (for tests and stats).
     private(set) var connectionsOpened = 0
+    /// TLS handshakes that resumed an earlier session.
+    var resumedHandshakes = 0
 
     init(loop: EventLoop, configuration: HTTPClientConfiguration, tlsContext: TLSContext, environment: [String: String]) {
         self.loop = loop
