@@ -3,6 +3,7 @@ import BifrostIO
 import BifrostTLS
 import BifrostTestSupport
 import Foundation
+import Glibc
 import Testing
 
 /// A client on its own loops, for one test.
@@ -63,4 +64,18 @@ func gzipped(_ text: String) throws -> [UInt8] {
     let data = output.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
     return Array(data)
+}
+
+/// Starts a non-blocking connect to 127.0.0.1:`port` and returns the socket without waiting.
+func startConnect(port: Int) -> Int32 {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    _ = fcntl(fd, F_SETFL, O_NONBLOCK)
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = UInt16(port).bigEndian
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    _ = withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+    }
+    return fd
 }

@@ -3,6 +3,7 @@ import BifrostIO
 import BifrostTLS
 import BifrostTestSupport
 import Foundation
+import Glibc
 import Testing
 
 @Suite("HTTP client: requests, keep-alive, TLS, bodies, timeouts, cancellation")
@@ -198,6 +199,19 @@ struct HTTPClientTests {
         var timeouts = HTTPClientTimeouts()
         timeouts.tlsHandshake = 0.2
         await expectClientError(.tlsHandshake) { _ = try await client.get("https://127.0.0.1:\(listener.port)/", timeouts: timeouts) }
+    }
+
+    @Test func connectThatNeverCompletesTimesOut() async throws {
+        // A listener whose accept queue is full: the kernel drops further SYNs, so connect hangs.
+        let listener = try Socket.listen(host: "127.0.0.1", port: 0, backlog: 0, reusePort: false)
+        defer { closeDescriptor(listener.fd) }
+        let fillers = (0..<3).map { _ in startConnect(port: listener.port) }
+        defer { fillers.forEach { close($0) } }
+        let client = try TestHTTPClient()
+        var timeouts = HTTPClientTimeouts()
+        timeouts.connect = 0.3
+        let error = await expectClientError(.connect) { _ = try await client.get("http://127.0.0.1:\(listener.port)/", timeouts: timeouts) }
+        #expect(error?.message.contains("timed out") == true)
     }
 
     @Test func refusedConnectionIsAConnectError() async throws {

@@ -1,6 +1,7 @@
 import BifrostIO
 import BifrostTLS
 import Glibc
+import Logging
 import Synchronization
 
 /// An HTTP/1.1 client on the event loops: per-origin keep-alive pools, TLS with verification,
@@ -14,7 +15,12 @@ public final class HTTPClient: Sendable {
     private let pools: [PoolReference]
 
     /// Creates a client; fails when the TLS configuration cannot be loaded (e.g. a missing CA file).
-    public init(group: EventLoopGroup, configuration: HTTPClientConfiguration = HTTPClientConfiguration()) throws {
+    /// A client with certificate verification turned off says so in the log, loudly.
+    public init(group: EventLoopGroup, configuration: HTTPClientConfiguration = HTTPClientConfiguration(),
+                logger: Logger = Logger(label: "bifrost.http-client")) throws {
+        if !configuration.tls.verifyPeer {
+            logger.warning("TLS certificate verification is DISABLED for this client: upstream identities are not checked")
+        }
         self.group = group
         self.configuration = configuration
         let tlsContext = try TLSContext(client: configuration.tls)
