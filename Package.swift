@@ -63,10 +63,17 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // What the executables share: log set-up and stop signals.
+        .target(
+            name: "BifrostCLI",
+            dependencies: [.product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
         // The executable: flags and wiring only.
         .executableTarget(
             name: "bifrost-http",
             dependencies: [
+                "BifrostCLI",
                 "BifrostTransport",
                 "BifrostTLS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -83,6 +90,7 @@ let package = Package(
         .executableTarget(
             name: "bifrost-mock",
             dependencies: [
+                "BifrostCLI",
                 "BifrostMock",
                 "BifrostHTTP",
                 "BifrostIO",

@@ -1,4 +1,5 @@
 import ArgumentParser
+import BifrostCLI
 import BifrostTLS
 import BifrostTransport
 import Glibc
@@ -42,18 +43,13 @@ struct BifrostHTTPCommand: ParsableCommand {
             throw ValidationError("-tls-cert and -tls-key go together: give both to serve HTTPS, or neither")
         }
         guard (0...65_535).contains(port) else { throw ValidationError("-port \(port) is out of range (0-65535)") }
-        if let logLevel, Self.level(logLevel) == nil {
+        if let logLevel, CommandLineSupport.logLevel(logLevel) == nil {
             throw ValidationError("-log-level \(logLevel): use debug, info, warn or error")
         }
     }
 
     func run() throws {
-        let level = Self.level(logLevel ?? getenv("BIFROST_LOG_LEVEL").map { String(cString: $0) } ?? "info") ?? .info
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        CommandLineSupport.bootstrapLogging(flag: logLevel)
         let logger = Logger(label: "bifrost")
 
         let gatewayConfig: GatewayConfig
@@ -64,14 +60,7 @@ struct BifrostHTTPCommand: ParsableCommand {
             throw ExitCode(2)
         }
 
-        // Signals: SIGPIPE is ignored (a vanished peer is an errno, not a crash); SIGTERM/SIGINT are
-        // blocked before any thread starts, so every thread inherits the mask and only sigwait sees them.
-        signal(SIGPIPE, SIG_IGN)
-        var stopSignals = sigset_t()
-        sigemptyset(&stopSignals)
-        sigaddset(&stopSignals, SIGTERM)
-        sigaddset(&stopSignals, SIGINT)
-        pthread_sigmask(SIG_BLOCK, &stopSignals, nil)
+        let stopSignals = StopSignals.block()
 
         let gateway: Gateway
         do {
@@ -83,20 +72,8 @@ struct BifrostHTTPCommand: ParsableCommand {
             throw ExitCode(1)
         }
 
-        var received: Int32 = 0
-        sigwait(&stopSignals, &received)
-        logger.info("received \(received == SIGTERM ? "SIGTERM" : "SIGINT")")
+        logger.info("received \(stopSignals.wait())")
         gateway.stop()
-    }
-
-    static func level(_ name: String) -> Logger.Level? {
-        switch name.lowercased() {
-        case "debug": .debug
-        case "info": .info
-        case "warn", "warning": .warning
-        case "error": .error
-        default: nil
-        }
     }
 }
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import BifrostCLI
 import BifrostHTTP
 import BifrostIO
 import BifrostMock
@@ -72,27 +73,16 @@ struct BifrostMockCommand: ParsableCommand {
         if let eventLoops, !(1...1024).contains(eventLoops) {
             throw ValidationError("-event-loops \(eventLoops) is out of range (1-1024)")
         }
-        if let logLevel, Self.level(logLevel) == nil {
+        if let logLevel, CommandLineSupport.logLevel(logLevel) == nil {
             throw ValidationError("-log-level \(logLevel): use debug, info, warn or error")
         }
     }
 
     func run() throws {
-        let level = Self.level(logLevel ?? getenv("BIFROST_LOG_LEVEL").map { String(cString: $0) } ?? "info") ?? .info
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        CommandLineSupport.bootstrapLogging(flag: logLevel)
         let logger = Logger(label: "bifrost-mock")
 
-        // SIGPIPE ignored; SIGTERM/SIGINT blocked before any thread starts so only sigwait sees them.
-        signal(SIGPIPE, SIG_IGN)
-        var stopSignals = sigset_t()
-        sigemptyset(&stopSignals)
-        sigaddset(&stopSignals, SIGTERM)
-        sigaddset(&stopSignals, SIGINT)
-        pthread_sigmask(SIG_BLOCK, &stopSignals, nil)
+        let stopSignals = StopSignals.block()
 
         var configuration = HTTPServerConfiguration()
         configuration.host = host
@@ -119,22 +109,10 @@ struct BifrostMockCommand: ParsableCommand {
         let address = host.contains(":") ? "[\(host)]" : host
         logger.info("bifrost-mock listening on \(tlsCert == nil ? "http" : "https")://\(address):\(server.port)")
 
-        var received: Int32 = 0
-        sigwait(&stopSignals, &received)
-        logger.info("received \(received == SIGTERM ? "SIGTERM" : "SIGINT"); stopping")
+        logger.info("received \(stopSignals.wait()); stopping")
         server.shutdown()
         group.shutdown()
         logger.info("stopped")
-    }
-
-    static func level(_ name: String) -> Logger.Level? {
-        switch name.lowercased() {
-        case "debug": .debug
-        case "info": .info
-        case "warn", "warning": .warning
-        case "error": .error
-        default: nil
-        }
     }
 }
 
