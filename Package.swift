@@ -114,7 +114,7 @@ let package = Package(
             path: "Benchmarks/bifrost-bench-client",
             swiftSettings: strict
         ),
-        .testTarget(name: "BifrostMockTests", dependencies: ["BifrostMock", "BifrostHTTP", "BifrostIO"], swiftSettings: strict),
+        .testTarget(name: "BifrostMockTests", dependencies: ["BifrostMock", "BifrostHTTP", "BifrostIO", "BifrostTestSupport"], swiftSettings: strict),
         .testTarget(
             name: "BifrostClientTests",
             dependencies: ["BifrostHTTP", "BifrostIO", "BifrostTLS", "BifrostTestSupport"],

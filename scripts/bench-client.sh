@@ -20,7 +20,7 @@
 #   WARMUP             unmeasured requests per connection before each run of ours (default 20); the
 #                      mock gets one unmeasured warm-up run of each tool before the rounds too
 #   CLIENT_LOOPS       event loops of our client      (default 1, like h2load -t 1)
-#   CLIENT_EXECUTOR    where our worker tasks run: global (Swift's pool, default) or loop (on the event loop)
+#   CLIENT_EXECUTOR    where our worker tasks run: loop (on the event loop, as the gateway runs them; default) or global (Swift's pool)
 #
 # Needs: openssl, curl, h2load (apt: nghttp2-client), timeout (coreutils).
 
@@ -36,7 +36,7 @@ REQUESTS="${REQUESTS:-}"
 DURATION="${DURATION:-}"
 WARMUP="${WARMUP:-20}"
 CLIENT_LOOPS="${CLIENT_LOOPS:-1}"
-CLIENT_EXECUTOR="${CLIENT_EXECUTOR:-global}"
+CLIENT_EXECUTOR="${CLIENT_EXECUTOR:-loop}"
 RUN_TIMEOUT=60          # seconds: upper bound for any single run of either tool
 
 TARGET_LATENCY_RATIO=1.3   # ours mean per-request latency ÷ h2load's ≤ this (informational)

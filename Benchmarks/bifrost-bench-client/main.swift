@@ -33,9 +33,9 @@ let usage = """
       -warmup N         unmeasured requests first, over the same connections (default 0)
       -loops L          event loops of the client (default 1)
       -timeout S        per-request total timeout in seconds (default 30)
-      -executor E       where worker tasks run: global (Swift's cooperative pool, default: every
-                        response hops from the loop thread to a pool thread) or loop (a task executor
-                        on the worker's event loop, so requests and their tasks share one thread)
+      -executor E       where worker tasks run: loop (default: the worker's event loop is the task
+                        executor, so requests and their tasks share one thread, as in the gateway) or
+                        global (Swift's cooperative pool: every response hops to a pool thread)
     """
 
 func fail(_ message: String) -> Never {
@@ -60,7 +60,7 @@ struct Options {
     var warmup = 0
     var loops = 1
     var timeout: Double = 30
-    var loopExecutor = false
+    var loopExecutor = true
 }
 
 func parseOptions() -> Options {
@@ -191,20 +191,8 @@ func exchange(_ client: HTTPClient, _ request: HTTPClientRequest, on loop: Event
     }
 }
 
-/// Runs a task's jobs on an event loop thread (for `-executor loop`), through the loop's public `execute`.
-final class LoopTaskExecutor: TaskExecutor {
-    let loop: EventLoop
-    init(_ loop: EventLoop) { self.loop = loop }
-
-    func enqueue(_ job: consuming ExecutorJob) {
-        let job = UnownedJob(job)
-        let executor = asUnownedTaskExecutor()
-        loop.execute { job.runSynchronously(on: executor) }
-    }
-}
-
 /// Runs `concurrency` workers until `run` says stop; `slots` records latencies when given.
-func runWorkers(client: HTTPClient, request: HTTPClientRequest, loops: [EventLoop], executors: [LoopTaskExecutor]?,
+func runWorkers(client: HTTPClient, request: HTTPClientRequest, loops: [EventLoop], executors: [EventLoop]?,
                 concurrency: Int, run: Run, slots: LatencySlots?) async {
     await withTaskGroup(of: Void.self) { group in
         for worker in 0..<concurrency {
@@ -258,7 +246,7 @@ do {
     fail("cannot start the client: \(error)")
 }
 
-let executors = options.loopExecutor ? group.loops.map(LoopTaskExecutor.init) : nil
+let executors = options.loopExecutor ? group.loops : nil
 let slots = LatencySlots(count: limit)
 let exitCode: Int32 = await {
     if options.warmup > 0 {

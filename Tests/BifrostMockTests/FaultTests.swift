@@ -1,4 +1,5 @@
 import BifrostMock
+import BifrostTestSupport
 import Foundation
 import Testing
 
@@ -42,16 +43,16 @@ extension MockLiveTests {
         @Test(arguments: [false, true])
         func resetBreaksTheConnectionMidBody(streaming: Bool) async throws {
             let server = try MockTestServer()
-            let raw = MockTestClient.request("POST", "/v1/chat/completions", body: streaming ? chatStream : chat,
+            let raw = TestClient.request("POST", "/v1/chat/completions", body: streaming ? chatStream : chat,
                                              headers: [("x-mock-fault", "reset")])
-            let (status, error, partial) = try await server.withClient { client -> (Int, MockTestClient.Failure?, Int) in
+            let (status, error, partial) = try await server.withClient { client -> (Int, TestClient.Failure?, Int) in
                 try client.send(raw)
                 let head = try client.readHead()
                 nonisolated(unsafe) var received = 0
                 do {
                     _ = try client.readBody(of: head) { received = $0.body.count }
                     return (head.status, nil, received)
-                } catch let failure as MockTestClient.Failure {
+                } catch let failure as TestClient.Failure {
                     return (head.status, failure, received)
                 }
             }
@@ -73,7 +74,7 @@ extension MockLiveTests {
 
         @Test func stallStreamSendsTheFirstEventThenStalls() async throws {
             let server = try MockTestServer()
-            let raw = MockTestClient.request("POST", "/v1/chat/completions", body: chatStream,
+            let raw = TestClient.request("POST", "/v1/chat/completions", body: chatStream,
                                              headers: [("x-mock-fault", "stall-stream"), ("x-mock-stall-ms", "300")])
             let (response, start) = try await server.withClient { client in
                 let start = nowMilliseconds()

@@ -1,4 +1,5 @@
 import BifrostMock
+import BifrostTestSupport
 import Foundation
 import Testing
 
@@ -36,8 +37,8 @@ extension MockLiveTests {
 
         @Test func statsCountRequestsAndAcceptedConnections() async throws {
             let server = try MockTestServer()
-            let chatRequest = MockTestClient.request("POST", "/v1/chat/completions", body: chat)
-            let statsRequest = MockTestClient.request("GET", "/mock/stats")
+            let chatRequest = TestClient.request("POST", "/v1/chat/completions", body: chat)
+            let statsRequest = TestClient.request("GET", "/mock/stats")
             let stats = try await server.withClient { client in
                 for _ in 0..<3 {
                     try client.send(chatRequest)

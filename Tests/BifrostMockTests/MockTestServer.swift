@@ -1,6 +1,5 @@
-import BifrostHTTP
-import BifrostIO
 import BifrostMock
+import BifrostTestSupport
 import Dispatch
 import Foundation
 import Testing
@@ -8,52 +7,41 @@ import Testing
 /// Every suite that talks to a live mock runs one test at a time, so timing checks are not disturbed.
 @Suite(.serialized) enum MockLiveTests {}
 
-/// A `MockProvider` behind an in-process server on 127.0.0.1, port 0, with its own two event loops.
+/// A `MockProvider` behind a ``TestServer`` (127.0.0.1, port 0, its own two event loops).
 final class MockTestServer: Sendable {
-    let group: EventLoopGroup
-    let server: HTTPServer
+    let base: TestServer
     let provider: MockProvider
-    var port: Int { server.port }
+    var port: Int { base.port }
 
     init(options: MockOptions = MockOptions()) throws {
-        var configuration = HTTPServerConfiguration()
-        configuration.host = "127.0.0.1"
-        configuration.port = 0
-        configuration.shutdownGracePeriod = 0.5
-        group = try EventLoopGroup(loopCount: 2, name: "mock-test-loop")
-        provider = MockProvider(options: options)
-        server = HTTPServer(configuration: configuration, group: group, handler: provider)
-        provider.statistics.attach(server)
-        try server.start()
+        let provider = MockProvider(options: options)
+        base = try TestServer(handler: provider)
+        provider.statistics.attach(base.server)
+        self.provider = provider
     }
 
     /// Opens a client, runs `body` with it on a Dispatch thread (never blocking the cooperative pool,
     /// where the mock's delayed answers run), and returns its result.
     func withClient<T: Sendable>(timeoutSeconds: Int = 5,
-                                 _ body: @escaping @Sendable (MockTestClient) throws -> T) async throws -> T {
+                                 _ body: @escaping @Sendable (TestClient) throws -> T) async throws -> T {
         let port = self.port
         return try await onDispatchThread {
-            let client = try MockTestClient(port: port, timeoutSeconds: timeoutSeconds)
+            let client = try TestClient(port: port, timeoutSeconds: timeoutSeconds)
             return try body(client)
         }
     }
 
     /// One request on a fresh connection; returns the whole response.
     func request(_ path: String, method: String = "POST", json: String? = nil,
-                 headers: [(String, String)] = []) async throws -> MockTestClient.Response {
-        let raw = MockTestClient.request(method, path, body: json, headers: headers)
+                 headers: [(String, String)] = []) async throws -> TestClient.Response {
+        let raw = TestClient.request(method, path, body: json, headers: headers)
         return try await withClient { client in
             try client.send(raw)
             return try client.readResponse()
         }
     }
 
-    func stop() {
-        server.shutdown(gracePeriod: 0.5)
-        group.shutdown()
-    }
-
-    deinit { stop() }
+    deinit { base.stop(grace: 0.5) }
 }
 
 /// Runs blocking work on a Dispatch thread and awaits its result.

@@ -1,4 +1,5 @@
 import BifrostMock
+import BifrostTestSupport
 import Foundation
 import Testing
 
@@ -156,8 +157,8 @@ extension MockLiveTests {
 
         @Test func keepAliveConnectionServesManyRequests() async throws {
             let server = try MockTestServer()
-            let request = MockTestClient.request("POST", "/v1/chat/completions", body: #"{"model":"m","stream":true}"#)
-            let plain = MockTestClient.request("POST", "/v1/chat/completions", body: #"{"model":"m"}"#)
+            let request = TestClient.request("POST", "/v1/chat/completions", body: #"{"model":"m","stream":true}"#)
+            let plain = TestClient.request("POST", "/v1/chat/completions", body: #"{"model":"m"}"#)
             let statuses = try await server.withClient { client in
                 try (0..<6).map { index in
                     try client.send(index % 2 == 0 ? request : plain)

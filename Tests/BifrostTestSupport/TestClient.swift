@@ -1,36 +1,53 @@
 import Glibc
 
 /// A blocking HTTP/1.1 test client over a real TCP socket, with a receive timeout so a broken
-/// server fails the test instead of hanging it.
+/// server fails the test instead of hanging it. Call it from a Dispatch thread or a synchronous
+/// test, never from the Swift cooperative pool a server under test may need.
 public final class TestClient {
+    /// The connected socket.
     public let fd: Int32
     private var buffer: [UInt8] = []
 
-    public struct Response {
+    /// A response head, and its body once read.
+    public struct Response: Sendable {
         public var status: Int
         public var headers: [(String, String)]
         public var body: [UInt8]
+        /// For chunked bodies: when each chunk finished arriving (``nowMilliseconds()``) and its size.
+        public var chunkArrivals: [(milliseconds: Double, bytes: Int)] = []
+        /// The body decoded as UTF-8.
         public var bodyText: String { String(decoding: body, as: UTF8.self) }
+        /// The first header named `name`, compared case-insensitively.
         public func header(_ name: String) -> String? {
             headers.first { $0.0.lowercased() == name.lowercased() }?.1
         }
     }
 
-    public enum Failure: Error, CustomStringConvertible {
+    /// Why connecting or reading failed.
+    public enum Failure: Error, CustomStringConvertible, Equatable {
+        /// `connect` failed with this errno.
         case connect(Int32)
+        /// EOF before the response was complete (or a failed send).
         case closed
+        /// The peer reset the connection (`ECONNRESET`) while reading.
+        case reset
+        /// Nothing arrived within the receive timeout.
         case timeout
+        /// The response did not parse; carries the offending line.
         case malformed(String)
         public var description: String {
             switch self {
             case .connect(let code): "connect failed: errno \(code)"
             case .closed: "connection closed by server"
+            case .reset: "connection reset by server"
             case .timeout: "timed out waiting for the server"
             case .malformed(let what): "malformed response: \(what)"
             }
         }
     }
 
+    /// Connects to 127.0.0.1:`port`. `receiveBufferBytes` shrinks `SO_RCVBUF` so a large response
+    /// backs up into the server.
     public init(port: Int, timeoutSeconds: Int = 5, receiveBufferBytes: Int32? = nil) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         if var size = receiveBufferBytes {
@@ -55,8 +72,23 @@ public final class TestClient {
 
     deinit { close(fd) }
 
+    /// The text of a request; a `body` goes with `Content-Type` and `Content-Length`.
+    public static func request(_ method: String, _ path: String, body: String? = nil,
+                               contentType: String = "application/json", headers: [(String, String)] = []) -> String {
+        var text = "\(method) \(path) HTTP/1.1\r\nHost: test\r\n"
+        for (name, value) in headers { text += "\(name): \(value)\r\n" }
+        if let body {
+            text += "Content-Type: \(contentType)\r\nContent-Length: \(body.utf8.count)\r\n\r\n" + body
+        } else {
+            text += "\r\n"
+        }
+        return text
+    }
+
+    /// Sends all of `text` as UTF-8.
     public func send(_ text: String) throws { try send(Array(text.utf8)) }
 
+    /// Sends all of `bytes`; throws ``Failure/closed`` when the connection is gone.
     public func send(_ bytes: [UInt8]) throws {
         var offset = 0
         while offset < bytes.count {
@@ -66,7 +98,7 @@ public final class TestClient {
         }
     }
 
-    /// Reads more bytes into the buffer; false when the peer closed.
+    /// Reads more bytes into the buffer; false on EOF.
     private func fill() throws -> Bool {
         var chunk = [UInt8](repeating: 0, count: 65_536)
         let n = recv(fd, &chunk, chunk.count, 0)
@@ -76,7 +108,8 @@ public final class TestClient {
         }
         if n == 0 { return false }
         if errno == EAGAIN || errno == EWOULDBLOCK { throw Failure.timeout }
-        return false  // reset counts as closed
+        if errno == ECONNRESET { throw Failure.reset }
+        return false
     }
 
     private func readLine() throws -> String {
@@ -116,30 +149,45 @@ public final class TestClient {
         return Response(status: status, headers: headers, body: [])
     }
 
-    /// Reads one whole response. `head: true` for the response to a HEAD request (no body).
+    /// Reads the body of a response whose head was read with ``readHead()``: by `Content-Length`,
+    /// chunked (recording ``Response/chunkArrivals``), or up to EOF. A 204 or 304 has none.
+    /// When the body breaks off, `partial` receives what arrived before the error is rethrown.
+    public func readBody(of head: Response, partial: ((Response) -> Void)? = nil) throws -> Response {
+        var response = head
+        if response.status == 204 || response.status == 304 { return response }
+        do {
+            if let length = response.header("content-length").flatMap(Int.init) {
+                response.body = try readExactly(length)
+            } else if response.header("transfer-encoding")?.lowercased() == "chunked" {
+                while true {
+                    let sizeLine = try readLine()
+                    guard let size = Int(sizeLine.split(separator: ";")[0], radix: 16) else { throw Failure.malformed(sizeLine) }
+                    if size == 0 {
+                        while try !readLine().isEmpty {}
+                        break
+                    }
+                    response.body += try readExactly(size)
+                    _ = try readExactly(2)
+                    response.chunkArrivals.append((nowMilliseconds(), size))
+                }
+            } else {
+                while try fill() {}
+                response.body = buffer
+                buffer = []
+            }
+        } catch {
+            partial?(response)
+            throw error
+        }
+        return response
+    }
+
+    /// Reads one whole response, skipping a `100 Continue`. `head: true` for the response to a
+    /// HEAD request (no body).
     public func readResponse(head: Bool = false) throws -> Response {
         var response = try readHead()
         if response.status == 100 { response = try readHead() }
-        if head || response.status == 204 || response.status == 304 { return response }
-        if let length = response.header("content-length").flatMap(Int.init) {
-            response.body = try readExactly(length)
-        } else if response.header("transfer-encoding")?.lowercased() == "chunked" {
-            while true {
-                let sizeLine = try readLine()
-                guard let size = Int(sizeLine.split(separator: ";")[0], radix: 16) else { throw Failure.malformed(sizeLine) }
-                if size == 0 {
-                    while try !readLine().isEmpty {}
-                    break
-                }
-                response.body += try readExactly(size)
-                _ = try readExactly(2)
-            }
-        } else {
-            while try fill() {}
-            response.body = buffer
-            buffer = []
-        }
-        return response
+        return head ? response : try readBody(of: response)
     }
 
     /// True when the server closed the connection (EOF or reset) within the receive timeout,
@@ -148,6 +196,8 @@ public final class TestClient {
         buffer = []
         do {
             while try fill() { buffer = [] }
+            return true
+        } catch Failure.reset {
             return true
         } catch Failure.timeout {
             return false

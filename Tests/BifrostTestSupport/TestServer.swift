@@ -19,7 +19,7 @@ public let echoHandler = ClosureHandler { request, responder in
 }
 
 /// An in-process server on 127.0.0.1, port 0, with its own two event loops.
-public final class TestServer {
+public final class TestServer: Sendable {
     public let group: EventLoopGroup
     public let server: HTTPServer
     public var port: Int { server.port }
@@ -62,6 +62,11 @@ public func eventually(within seconds: Double = 3, _ condition: () -> Bool) -> B
         usleep(10_000)
     }
     return condition()
+}
+
+/// Milliseconds on the monotonic clock, for timing checks.
+public func nowMilliseconds() -> Double {
+    Double(MonotonicClock.now()) / 1_000_000
 }
 
 /// A thread-safe flag for handlers and tasks to report what happened.
