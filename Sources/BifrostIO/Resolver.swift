@@ -17,18 +17,22 @@ public struct SocketAddress: Sendable, CustomStringConvertible {
                 return pointer.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { v6 in
                     var address = v6.pointee.sin6_addr
                     inet_ntop(AF_INET6, &address, &buffer, socklen_t(buffer.count))
-                    return "[\(String(cString: buffer))]:\(UInt16(bigEndian: v6.pointee.sin6_port))"
+                    return "[\(Self.text(buffer))]:\(UInt16(bigEndian: v6.pointee.sin6_port))"
                 }
             }
             return pointer.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { v4 in
                 var address = v4.pointee.sin_addr
                 inet_ntop(AF_INET, &address, &buffer, socklen_t(buffer.count))
-                return "\(String(cString: buffer)):\(UInt16(bigEndian: v4.pointee.sin_port))"
+                return "\(Self.text(buffer)):\(UInt16(bigEndian: v4.pointee.sin_port))"
             }
         }
     }
 
     var family: Int32 { Int32(storage.ss_family) }
+
+    private static func text(_ buffer: [CChar]) -> String {
+        String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
 }
 
 /// Name resolution with `getaddrinfo`, which blocks: it runs on a Dispatch queue, never on a loop.

@@ -63,7 +63,7 @@ public final class TestCertificates: Sendable {
                                  validity: (String, String)? = nil) throws {
         let database = "\(directory)/\(name)-db"
         try FileManager.default.createDirectory(atPath: database, withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: "\(database)/index.txt", contents: Data())
+        try Data().write(to: URL(fileURLWithPath: "\(database)/index.txt"))
         try Data("\(String(format: "%02X", abs(name.hashValue) % 200 + 16))\n".utf8).write(to: URL(fileURLWithPath: "\(database)/serial"))
         let config = """
         [ ca ]
