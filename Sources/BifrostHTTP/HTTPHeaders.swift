@@ -3,7 +3,6 @@
 /// Names and values live as byte ranges in one contiguous buffer: the parser builds a request's headers
 /// from the raw head without allocating a string per field. Strings are made only when asked for.
 public struct HTTPHeaders: Sendable, Sequence {
-    @usableFromInline
     struct Field: Sendable {
         var nameStart: Int32
         var nameLength: Int32
@@ -11,8 +10,8 @@ public struct HTTPHeaders: Sendable, Sequence {
         var valueLength: Int32
     }
 
-    @usableFromInline var bytes: [UInt8]
-    @usableFromInline var fields: [Field]
+    var bytes: [UInt8]
+    var fields: [Field]
 
     /// Empty headers.
     public init() {
@@ -53,7 +52,7 @@ public struct HTTPHeaders: Sendable, Sequence {
 
     /// Removes every field called `name` (case-insensitive).
     public mutating func remove(name: String) {
-        let target = Array(name.utf8)
+        let target = name.utf8
         let kept = fields.filter { !nameEquals($0, target) }
         fields = kept
     }
@@ -65,28 +64,28 @@ public struct HTTPHeaders: Sendable, Sequence {
 
     /// The first value for `name`, compared case-insensitively.
     public func first(_ name: String) -> String? {
-        let target = Array(name.utf8)
+        let target = name.utf8
         guard let field = fields.first(where: { nameEquals($0, target) }) else { return nil }
         return value(field)
     }
 
     /// Every value for `name`, in order.
     public func values(_ name: String) -> [String] {
-        let target = Array(name.utf8)
+        let target = name.utf8
         return fields.filter { nameEquals($0, target) }.map(value)
     }
 
     /// True when a field called `name` is present.
     public func contains(_ name: String) -> Bool {
-        let target = Array(name.utf8)
+        let target = name.utf8
         return fields.contains { nameEquals($0, target) }
     }
 
     /// True when any comma-separated element of any `name` field equals `token`, case-insensitively
     /// (as for `Connection: keep-alive, Upgrade`).
     public func containsToken(_ token: String, in name: String) -> Bool {
-        let target = Array(token.utf8)
-        let header = Array(name.utf8)
+        let target = token.utf8
+        let header = name.utf8
         for field in fields where nameEquals(field, header) {
             var found = false
             forEachElement(of: field) { start, end in
@@ -118,6 +117,21 @@ public struct HTTPHeaders: Sendable, Sequence {
         }
     }
 
+    /// Which of the headers the server owns (framing, connection, date) are present, in one pass.
+    func serverOwnedFields() -> (framing: Bool, date: Bool) {
+        var framing = false, date = false
+        for field in fields {
+            switch field.nameLength {
+            case 4: date = date || nameEquals(field, "date".utf8)
+            case 10: framing = framing || nameEquals(field, "connection".utf8)
+            case 14: framing = framing || nameEquals(field, "content-length".utf8)
+            case 17: framing = framing || nameEquals(field, "transfer-encoding".utf8)
+            default: break
+            }
+        }
+        return (framing, date)
+    }
+
     // MARK: Byte helpers
 
     private func name(_ field: Field) -> String {
@@ -128,16 +142,18 @@ public struct HTTPHeaders: Sendable, Sequence {
         String(decoding: bytes[Int(field.valueStart)..<Int(field.valueStart + field.valueLength)], as: UTF8.self)
     }
 
-    @usableFromInline
-    func nameEquals(_ field: Field, _ target: [UInt8]) -> Bool {
+    func nameEquals(_ field: Field, _ target: String.UTF8View) -> Bool {
         guard Int(field.nameLength) == target.count else { return false }
         return bytesEqualIgnoringCase(Int(field.nameStart), Int(field.nameStart + field.nameLength), target)
     }
 
-    private func bytesEqualIgnoringCase(_ start: Int, _ end: Int, _ target: [UInt8]) -> Bool {
+    /// Compares without allocating: `target` is walked as UTF-8 in place.
+    private func bytesEqualIgnoringCase(_ start: Int, _ end: Int, _ target: String.UTF8View) -> Bool {
         guard end - start == target.count else { return false }
-        for offset in 0..<target.count where ASCII.lowercased(bytes[start + offset]) != ASCII.lowercased(target[offset]) {
-            return false
+        var index = start
+        for byte in target {
+            if ASCII.lowercased(bytes[index]) != ASCII.lowercased(byte) { return false }
+            index += 1
         }
         return true
     }
@@ -159,7 +175,7 @@ public struct HTTPHeaders: Sendable, Sequence {
 
     /// The trimmed comma-separated elements of every `name` field, lowercased.
     func lowercasedElements(_ name: String) -> [String] {
-        let header = Array(name.utf8)
+        let header = name.utf8
         var result: [String] = []
         for field in fields where nameEquals(field, header) {
             forEachElement(of: field) { a, b in

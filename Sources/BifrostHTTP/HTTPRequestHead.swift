@@ -24,7 +24,8 @@ public struct HTTPRequestHead: Sendable {
 
     /// The target without its query string.
     public var path: Substring {
-        target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+        guard let query = target.utf8.firstIndex(of: UInt8(ascii: "?")) else { return target[...] }
+        return target[..<query]
     }
 
     /// True for `HEAD`, whose response carries headers but never a body.

@@ -8,20 +8,27 @@ enum HTTPResponseEncoder {
     ///   - keepAlive: whether the connection stays open; HTTP/1.0 clients are told explicitly.
     static func writeHead(status: HTTPStatus, headers: HTTPHeaders, contentLength: Int?, chunked: Bool,
                           keepAlive: Bool, requestMinorVersion: Int, date: [UInt8], into buffer: inout [UInt8]) {
-        buffer.append(contentsOf: "HTTP/1.1 \(status.code) \(status.reason)\r\n".utf8)
-        var filtered = headers
-        // Framing is the server's job: a handler's own values could contradict the body it sends.
-        if filtered.contains("content-length") { filtered.remove(name: "content-length") }
-        if filtered.contains("transfer-encoding") { filtered.remove(name: "transfer-encoding") }
-        if filtered.contains("connection") { filtered.remove(name: "connection") }
-        filtered.write(into: &buffer)
-        if !headers.contains("date") {
+        appendStatusLine(status, into: &buffer)
+        let owned = headers.serverOwnedFields()
+        if owned.framing {
+            // Framing is the server's job: a handler's own values could contradict the body it sends.
+            var filtered = headers
+            filtered.remove(name: "content-length")
+            filtered.remove(name: "transfer-encoding")
+            filtered.remove(name: "connection")
+            filtered.write(into: &buffer)
+        } else {
+            headers.write(into: &buffer)
+        }
+        if !owned.date {
             buffer.append(contentsOf: "Date: ".utf8)
             buffer.append(contentsOf: date)
             buffer.append(contentsOf: "\r\n".utf8)
         }
         if let contentLength {
-            buffer.append(contentsOf: "Content-Length: \(contentLength)\r\n".utf8)
+            buffer.append(contentsOf: contentLengthPrefix)
+            appendDecimal(contentLength, into: &buffer)
+            buffer.append(contentsOf: crlf)
         } else if chunked {
             buffer.append(contentsOf: "Transfer-Encoding: chunked\r\n".utf8)
         }
@@ -31,6 +38,45 @@ enum HTTPResponseEncoder {
             buffer.append(contentsOf: "Connection: keep-alive\r\n".utf8)
         }
         buffer.append(contentsOf: "\r\n".utf8)
+    }
+
+    private static let contentLengthPrefix: [UInt8] = Array("Content-Length: ".utf8)
+
+    /// Status lines of the common codes, rendered once.
+    private static let statusLines: [Int: [UInt8]] = Dictionary(uniqueKeysWithValues:
+        [100, 200, 201, 202, 204, 301, 302, 304, 400, 401, 403, 404, 405, 408, 409, 413, 414, 415, 417, 422, 429, 431,
+         500, 501, 502, 503, 504, 505].map { code in
+            let status = HTTPStatus(code: code)
+            return (code, Array("HTTP/1.1 \(code) \(status.reason)\r\n".utf8))
+        })
+
+    private static func appendStatusLine(_ status: HTTPStatus, into buffer: inout [UInt8]) {
+        if let line = statusLines[status.code], status.reason == HTTPStatus.defaultReason(status.code) {
+            buffer.append(contentsOf: line)
+        } else {
+            buffer.append(contentsOf: "HTTP/1.1 \(status.code) \(status.reason)\r\n".utf8)
+        }
+    }
+
+    /// Appends a non-negative integer in decimal without building a String.
+    static func appendDecimal(_ value: Int, into buffer: inout [UInt8]) {
+        guard value >= 10 else {
+            buffer.append(UInt8(truncatingIfNeeded: 48 + value))
+            return
+        }
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
+            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var count = 0
+        var remaining = value
+        withUnsafeMutableBytes(of: &digits) { raw in
+            while remaining > 0 {
+                raw[count] = UInt8(truncatingIfNeeded: 48 + remaining % 10)
+                remaining /= 10
+                count += 1
+            }
+            for index in stride(from: count - 1, through: 0, by: -1) { buffer.append(raw[index]) }
+        }
     }
 
     /// `<hex size>\r\n`, the line that opens a chunk.
