@@ -132,6 +132,22 @@ public struct HTTPHeaders: Sendable, Sequence {
         return (framing, date)
     }
 
+    /// Which headers an HTTP client sets itself are present, in one pass.
+    func clientOwnedFields() -> (framing: Bool, acceptEncoding: Bool) {
+        var framing = false, acceptEncoding = false
+        for field in fields {
+            switch field.nameLength {
+            case 4: framing = framing || nameEquals(field, "host".utf8)
+            case 10: framing = framing || nameEquals(field, "connection".utf8)
+            case 14: framing = framing || nameEquals(field, "content-length".utf8)
+            case 15: acceptEncoding = acceptEncoding || nameEquals(field, "accept-encoding".utf8)
+            case 17: framing = framing || nameEquals(field, "transfer-encoding".utf8)
+            default: break
+            }
+        }
+        return (framing, acceptEncoding)
+    }
+
     // MARK: Byte helpers
 
     private func name(_ field: Field) -> String {

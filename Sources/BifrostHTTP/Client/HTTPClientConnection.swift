@@ -189,31 +189,44 @@ final class HTTPClientConnection: IOEventHandler, TimerTarget {
     }
 
     private func encodeRequest(_ request: HTTPClientRequest) -> [UInt8] {
-        let absoluteForm = key.proxy != nil && !key.origin.secure
-        let target = absoluteForm ? "http://\(key.origin.authority)\(request.target)" : request.target
         var head: [UInt8] = []
-        head.reserveCapacity(256 + request.body.count)
-        head.append(contentsOf: "\(request.method) \(target) HTTP/1.1\r\n".utf8)
-        let defaultPort = key.origin.secure ? 443 : 80
-        let hostValue = key.origin.port == defaultPort
-            ? (key.origin.host.contains(":") ? "[\(key.origin.host)]" : key.origin.host) : key.origin.authority
-        head.append(contentsOf: "Host: \(hostValue)\r\n".utf8)
-        var headers = request.headers
-        for owned in ["host", "content-length", "transfer-encoding", "connection"] where headers.contains(owned) {
-            headers.remove(name: owned)
+        head.reserveCapacity(256 + request.headers.bytes.count + request.body.count)
+        head.append(contentsOf: request.method.utf8)
+        head.append(UInt8(ascii: " "))
+        if key.proxy != nil && !key.origin.secure {
+            // Absolute form through a plain-HTTP proxy.
+            head.append(contentsOf: "http://\(key.origin.authority)".utf8)
         }
-        if !headers.contains("accept-encoding") { headers.add(name: "Accept-Encoding", value: "gzip, deflate") }
-        if absoluteForm, let authorization = key.proxy?.authorization {
-            headers.add(name: "Proxy-Authorization", value: authorization)
+        head.append(contentsOf: request.target.utf8)
+        head.append(contentsOf: Self.versionAndHost)
+        head.append(contentsOf: pool.hostHeaderValue(for: key.origin))
+        head.append(contentsOf: HTTPResponseEncoder.crlf)
+        let owned = request.headers.clientOwnedFields()
+        if owned.framing {
+            // Host, framing and connection management are the client's: drop a caller's copies.
+            var headers = request.headers
+            for name in ["host", "content-length", "transfer-encoding", "connection"] { headers.remove(name: name) }
+            headers.write(into: &head)
+        } else {
+            request.headers.write(into: &head)
         }
-        headers.write(into: &head)
-        if !request.body.isEmpty || ["POST", "PUT", "PATCH"].contains(request.method) {
-            head.append(contentsOf: "Content-Length: \(request.body.count)\r\n".utf8)
+        if !owned.acceptEncoding { head.append(contentsOf: Self.acceptEncoding) }
+        if key.proxy != nil && !key.origin.secure, let authorization = key.proxy?.authorization {
+            head.append(contentsOf: "Proxy-Authorization: \(authorization)\r\n".utf8)
         }
-        head.append(contentsOf: "\r\n".utf8)
+        if !request.body.isEmpty || request.method == "POST" || request.method == "PUT" || request.method == "PATCH" {
+            head.append(contentsOf: Self.contentLength)
+            HTTPResponseEncoder.appendDecimal(request.body.count, into: &head)
+            head.append(contentsOf: HTTPResponseEncoder.crlf)
+        }
+        head.append(contentsOf: HTTPResponseEncoder.crlf)
         head.append(contentsOf: request.body)
         return head
     }
+
+    private static let versionAndHost: [UInt8] = Array(" HTTP/1.1\r\nHost: ".utf8)
+    private static let acceptEncoding: [UInt8] = Array("Accept-Encoding: gzip, deflate\r\n".utf8)
+    private static let contentLength: [UInt8] = Array("Content-Length: ".utf8)
 
     // MARK: Events
 

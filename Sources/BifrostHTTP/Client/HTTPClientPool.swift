@@ -120,6 +120,18 @@ final class HTTPClientPool {
         }
     }
 
+    private var hostHeaders: [HTTPOrigin: [UInt8]] = [:]
+
+    /// The `Host` header value for `origin` (the port only when it is not the scheme's default), cached.
+    func hostHeaderValue(for origin: HTTPOrigin) -> [UInt8] {
+        if let cached = hostHeaders[origin] { return cached }
+        let defaultPort = origin.secure ? 443 : 80
+        let host = origin.host.contains(":") ? "[\(origin.host)]" : origin.host
+        let value = Array((origin.port == defaultPort ? host : "\(host):\(origin.port)").utf8)
+        if hostHeaders.count < 1024 { hostHeaders[origin] = value }
+        return value
+    }
+
     /// Open connections for `origin` on this loop (idle included).
     func openConnections(to origin: HTTPOrigin) -> Int {
         entries.filter { $0.key.origin == origin }.reduce(0) { $0 + $1.value.open }

@@ -89,14 +89,16 @@ extension HTTPClientResponseHead {
     /// The body framing for this response to a request with `method` (RFC 9112 §6.3).
     func framing(requestMethod: String) throws(ResponseFramingError) -> ResponseFraming {
         if requestMethod == "HEAD" || status.forbidsBody { return .none }
-        let codings = headers.lowercasedElements("transfer-encoding")
-        if !codings.isEmpty {
+        if headers.contains("transfer-encoding") {
+            let codings = headers.lowercasedElements("transfer-encoding")
             return codings.last == "chunked" ? .chunked : .untilClose
         }
         let lengths = headers.values("content-length")
         guard let first = lengths.first else { return .untilClose }
-        let values = Set(lengths.flatMap { $0.split(separator: ",").map { $0.trimmingCharacters(in: " \t") } })
-        guard values.count == 1, let length = Int(first.split(separator: ",")[0].trimmingCharacters(in: " \t")), length >= 0 else {
+        // Usually one plain value; a list must repeat the same number (RFC 9110 §8.6).
+        let values = lengths.count == 1 && !first.contains(",")
+            ? [first] : lengths.flatMap { $0.split(separator: ",").map { $0.trimmingCharacters(in: " \t") } }
+        guard let firstValue = values.first, let length = Int(firstValue), length >= 0, values.allSatisfy({ $0 == firstValue }) else {
             throw ResponseFramingError(message: "invalid Content-Length in response: \(lengths.joined(separator: ", "))")
         }
         return length == 0 ? .none : .contentLength(length)
