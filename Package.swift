@@ -16,6 +16,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        // The plugin API, a dynamic library in a package of its own (see Plugins/BifrostPluginKit).
+        .package(path: "Plugins/BifrostPluginKit"),
     ],
     targets: [
         // Linux system calls Swift cannot see through Glibc: epoll, eventfd, timerfd, accept4.
@@ -51,6 +53,15 @@ let package = Package(
         .target(
             name: "BifrostHTTP",
             dependencies: ["BifrostIO", "BifrostTLS", "CZlib", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
+        // The engine: plugin pipeline, provider queues, keys, retries, fallbacks, config model.
+        .target(
+            name: "BifrostCore",
+            dependencies: [
+                .product(name: "BifrostPluginKit", package: "BifrostPluginKit"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict
         ),
         // The gateway's HTTP face: config loading, routes, logging, server lifecycle.
@@ -118,6 +129,12 @@ let package = Package(
         .testTarget(
             name: "BifrostClientTests",
             dependencies: ["BifrostHTTP", "BifrostIO", "BifrostTLS", "BifrostTestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "BifrostCoreTests",
+            dependencies: ["BifrostCore", .product(name: "BifrostPluginKit", package: "BifrostPluginKit"),
+                           .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
         .testTarget(name: "BifrostIOTests", dependencies: ["BifrostIO"], swiftSettings: strict),

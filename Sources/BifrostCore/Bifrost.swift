@@ -1,0 +1,232 @@
+import BifrostPluginKit
+import Logging
+import Synchronization
+
+/// Engine options (the transport maps its flags onto these).
+public struct BifrostOptions: Sendable {
+    /// Fail at once with 503 when a provider's queue is full, instead of waiting for room.
+    public var dropExcessRequests = false
+    /// Objects prepared per provider for reuse between requests (`-pool-size`).
+    public var initialPoolSize = 300
+    public var logger = Logger(label: "bifrost.core")
+
+    public init() {}
+}
+
+/// The Bifrost engine: plugins around every provider attempt, per-provider queues, weighted keys,
+/// retries with backoff, and fallbacks. Usable as a library without any HTTP.
+///
+/// ```swift
+/// let bifrost = Bifrost(account: account, providers: factory, plugins: [auth, cache])
+/// let response = try await bifrost.complete(request, context: BifrostContext())
+/// await bifrost.shutdown()
+/// ```
+public final class Bifrost: Sendable {
+    private let account: any Account
+    private let factory: ProviderFactory
+    private let pipeline: PluginPipeline
+    private let options: BifrostOptions
+    private let providers = Mutex<[String: ProviderSlot]>([:])
+    private let lifecycle = Mutex<(accepting: Bool, inFlight: Int, cleanedUp: Bool)>((true, 0, false))
+    private let random = Mutex(SystemRandomNumberGenerator())
+
+    private struct ProviderSlot: Sendable {
+        let provider: any Provider
+        let queue: ProviderQueue
+        let config: ProviderConfig
+    }
+
+    public init(account: any Account, providers factory: @escaping ProviderFactory, plugins: [any Plugin],
+                options: BifrostOptions = BifrostOptions()) {
+        self.account = account
+        self.factory = factory
+        self.options = options
+        pipeline = PluginPipeline(plugins: plugins, logger: options.logger)
+    }
+
+    /// The plugins, in registration order.
+    public var plugins: [any Plugin] { pipeline.plugins }
+
+    // MARK: Requests
+
+    /// Runs a non-streaming request: primary, then each fallback in turn, each a full plugin run.
+    /// Throws the primary's ``BifrostError`` when every attempt failed.
+    public func complete(_ request: BifrostRequest, context: BifrostContext = BifrostContext()) async throws(BifrostError)
+        -> BifrostResponse {
+        try enter()
+        defer { leave() }
+        var primaryError: BifrostError?
+        for (index, target) in attempts(for: request).enumerated() {
+            if index > 0 && account.config(for: target.provider) == nil {
+                options.logger.warning("skipping fallback to an unconfigured provider", metadata: ["provider": "\(target.provider)"])
+                continue
+            }
+            var attempt = request
+            attempt.provider = target.provider
+            attempt.model = target.model
+            switch await runPipeline(attempt, context: context) {
+            case .success(let response):
+                return response
+            case .failure(let error):
+                if index == 0 {
+                    primaryError = error
+                } else {
+                    options.logger.warning("fallback failed", metadata: [
+                        "provider": "\(target.provider)", "model": "\(target.model)", "error": "\(error.error.message)",
+                    ])
+                }
+                if !error.fallbacksAllowed || context.isCancelled { throw primaryError ?? error }
+            }
+        }
+        throw primaryError ?? BifrostError(message: "no provider could serve the request", type: "internal_error", statusCode: 500)
+    }
+
+    private func attempts(for request: BifrostRequest) -> [Fallback] {
+        [Fallback(provider: request.provider, model: request.model)] + request.fallbacks
+    }
+
+    /// PreHooks → (queue → key → provider, with retries) → PostHooks, for one provider and model.
+    private func runPipeline(_ request: BifrostRequest, context: BifrostContext) async -> Result<BifrostResponse, BifrostError> {
+        let outcome = await pipeline.runPreHooks(request, context: context)
+        var response: BifrostResponse?
+        var error: BifrostError?
+        if let shortCircuit = outcome.shortCircuit {
+            response = shortCircuit.response
+            error = shortCircuit.error
+        } else {
+            switch await callProvider(outcome.request, context: context) {
+            case .success(let value): response = value
+            case .failure(let failure): error = failure
+            }
+        }
+        return await pipeline.runPostHooks(ran: outcome.ran, response: response, error: error, context: context)
+    }
+
+    private func callProvider(_ request: BifrostRequest, context: BifrostContext) async -> Result<BifrostResponse, BifrostError> {
+        let slot: ProviderSlot
+        do {
+            slot = try providerSlot(request.provider)
+        } catch let error as BifrostError {
+            return .failure(error)
+        } catch {
+            return .failure(BifrostError(message: "\(error)", statusCode: 500))
+        }
+        guard slot.config.keys.contains(where: { $0.serves(request.model) }) else {
+            return .failure(noKeyError(provider: request.provider, model: request.model, config: slot.config))
+        }
+        do {
+            let (response, _) = try await slot.queue.run(context: context) {
+                try await callWithRetries(slot, request, context: context)
+            }
+            return .success(response)
+        } catch let error as BifrostError {
+            return .failure(error)
+        } catch {
+            return .failure(BifrostError(message: "provider \(request.provider) failed: \(error)", statusCode: 500))
+        }
+    }
+
+    private func callWithRetries(_ slot: ProviderSlot, _ request: BifrostRequest, context: BifrostContext) async throws
+        -> BifrostResponse {
+        let policy = RetryPolicy(network: slot.config.network)
+        var attempt = 0
+        var lastKey: ProviderKey?
+        while true {
+            let key = random.withLock { generator in
+                KeySelector.select(from: slot.config.keys, model: request.model, avoiding: lastKey, using: &generator)
+            }!
+            do {
+                try Task.checkCancellation()
+                return try await slot.provider.complete(request, key: key, context: context)
+            } catch {
+                let failure = Self.bifrostError(error, provider: request.provider)
+                guard !context.isCancelled, policy.shouldRetry(failure, attempt: attempt) else { throw failure }
+                let status = failure.statusCode ?? 0
+                lastKey = [401, 403, 429].contains(status) ? key : nil
+                let delay = random.withLock { policy.delay(attempt: attempt, retryAfter: failure.retryAfter, using: &$0) }
+                options.logger.info("retrying provider call", metadata: [
+                    "provider": "\(request.provider)", "attempt": "\(attempt + 1)", "status": "\(status)",
+                    "delay_ms": "\(delay.components.seconds * 1000 + delay.components.attoseconds / 1_000_000_000_000_000)",
+                ])
+                try await Task.sleep(for: delay)
+                attempt += 1
+            }
+        }
+    }
+
+    static func bifrostError(_ error: any Error, provider: String) -> BifrostError {
+        if let error = error as? BifrostError { return error }
+        if error is CancellationError {
+            return BifrostError(message: "request cancelled", type: "cancelled", statusCode: 499, allowFallbacks: false)
+        }
+        return BifrostError(message: "provider \(provider) failed: \(error)", type: "internal_error", statusCode: 500)
+    }
+
+    private func noKeyError(provider: String, model: String, config: ProviderConfig) -> BifrostError {
+        if !config.missingKeyVariables.isEmpty {
+            let variables = config.missingKeyVariables.map { "\($0.variable) (\($0.path))" }.joined(separator: ", ")
+            return BifrostError(message: "provider \(provider) has no usable API key: set \(variables)",
+                                type: "missing_api_key", statusCode: 500)
+        }
+        return BifrostError(message: "no key of provider \(provider) serves model \(model)", type: "no_key_for_model",
+                            statusCode: 400)
+    }
+
+    private func providerSlot(_ name: String) throws -> ProviderSlot {
+        if let slot = providers.withLock({ $0[name] }) { return slot }
+        guard let config = account.config(for: name) else {
+            throw BifrostError(message: "provider \(name) is not configured", type: "unknown_provider", param: "provider",
+                               statusCode: 400, allowFallbacks: true)
+        }
+        guard let provider = factory(name, config) else {
+            throw BifrostError(message: "provider \(name) is not supported by this gateway", type: "unknown_provider",
+                               param: "provider", statusCode: 400)
+        }
+        return providers.withLock { slots in
+            if let existing = slots[name] { return existing }
+            let queue = ProviderQueue(provider: name, config: config.concurrency, dropExcess: options.dropExcessRequests)
+            let slot = ProviderSlot(provider: provider, queue: queue, config: config)
+            slots[name] = slot
+            return slot
+        }
+    }
+
+    // MARK: Lifecycle
+
+    private func enter() throws(BifrostError) {
+        let accepted = lifecycle.withLock { state -> Bool in
+            guard state.accepting else { return false }
+            state.inFlight += 1
+            return true
+        }
+        if !accepted { throw BifrostError(message: "the gateway is shutting down", type: "shutting_down", statusCode: 503) }
+    }
+
+    private func leave() {
+        lifecycle.withLock { $0.inFlight -= 1 }
+    }
+
+    /// Requests running now.
+    public var inFlight: Int { lifecycle.withLock { $0.inFlight } }
+
+    /// Stops taking requests, lets running ones finish for up to `gracePeriod`, fails what still
+    /// waits in queues, then calls every plugin's `cleanup()` exactly once.
+    public func shutdown(gracePeriod: Duration = .seconds(30)) async {
+        lifecycle.withLock { $0.accepting = false }
+        let deadline = ContinuousClock.now + gracePeriod
+        while inFlight > 0 && ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(5)) }
+        for slot in providers.withLock({ Array($0.values) }) { slot.queue.close() }
+        let first = lifecycle.withLock { state -> Bool in
+            defer { state.cleanedUp = true }
+            return !state.cleanedUp
+        }
+        guard first else { return }
+        for plugin in pipeline.plugins {
+            do {
+                try await plugin.cleanup()
+            } catch {
+                options.logger.error("plugin cleanup failed", metadata: ["plugin": "\(plugin.name)", "error": "\(error)"])
+            }
+        }
+    }
+}

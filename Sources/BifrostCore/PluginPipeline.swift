@@ -1,0 +1,87 @@
+import BifrostPluginKit
+import Logging
+
+/// Runs plugin hooks around one provider attempt, exactly as the plugin specification says.
+///
+/// Rules, including the ones for misbehaving plugins:
+/// - PreHooks run in registration order; a short-circuit stops the walk and skips the provider.
+/// - PostHooks run in reverse order over exactly the plugins whose PreHook ran (a PreHook that
+///   threw still ran).
+/// - A hook that throws is logged with the plugin's name; the chain continues with the values it
+///   had before that hook.
+/// - A short-circuit (or PostHook result) carrying both a response and an error resolves to the
+///   error (a response that a plugin also declared failed is not served); one carrying neither is
+///   ignored. Both cases are logged.
+struct PluginPipeline: Sendable {
+    let plugins: [any Plugin]
+    let logger: Logger
+
+    /// What the PreHooks decided.
+    struct PreHookOutcome: Sendable {
+        var request: BifrostRequest
+        /// How many plugins' PreHooks ran (their PostHooks will run).
+        var ran: Int
+        var shortCircuit: PluginShortCircuit?
+    }
+
+    func runPreHooks(_ request: BifrostRequest, context: BifrostContext) async -> PreHookOutcome {
+        var current = request
+        for (index, plugin) in plugins.enumerated() {
+            do {
+                let (changed, shortCircuit) = try await plugin.preHook(context, current)
+                current = changed
+                if let shortCircuit, let valid = validate(shortCircuit, from: plugin) {
+                    return PreHookOutcome(request: current, ran: index + 1, shortCircuit: valid)
+                }
+            } catch {
+                logger.error("plugin PreHook failed; continuing without its changes",
+                             metadata: ["plugin": "\(plugin.name)", "error": "\(error)"])
+            }
+        }
+        return PreHookOutcome(request: current, ran: plugins.count, shortCircuit: nil)
+    }
+
+    func runPostHooks(ran: Int, response: BifrostResponse?, error: BifrostError?, context: BifrostContext) async
+        -> Result<BifrostResponse, BifrostError> {
+        var response = response
+        var error = error
+        for plugin in plugins[0..<ran].reversed() {
+            do {
+                let (newResponse, newError) = try await plugin.postHook(context, response, error)
+                switch (newResponse, newError) {
+                case (nil, nil):
+                    logger.warning("plugin PostHook returned neither a response nor an error; keeping the previous result",
+                                   metadata: ["plugin": "\(plugin.name)"])
+                case (.some, .some):
+                    logger.warning("plugin PostHook returned both a response and an error; the error wins",
+                                   metadata: ["plugin": "\(plugin.name)"])
+                    response = nil
+                    error = newError
+                default:
+                    response = newResponse
+                    error = newError
+                }
+            } catch {
+                logger.error("plugin PostHook failed; continuing with the previous result",
+                             metadata: ["plugin": "\(plugin.name)", "error": "\(error)"])
+            }
+        }
+        if let error { return .failure(error) }
+        if let response { return .success(response) }
+        return .failure(BifrostError(message: "no response was produced", type: "internal_error", statusCode: 500))
+    }
+
+    /// Applies the short-circuit rules; nil when the short-circuit is to be ignored.
+    private func validate(_ shortCircuit: PluginShortCircuit, from plugin: any Plugin) -> PluginShortCircuit? {
+        let count = (shortCircuit.response != nil ? 1 : 0) + (shortCircuit.error != nil ? 1 : 0) + (shortCircuit.stream != nil ? 1 : 0)
+        if count == 0 {
+            logger.warning("plugin short-circuited with nothing; ignoring the short-circuit", metadata: ["plugin": "\(plugin.name)"])
+            return nil
+        }
+        if count > 1, let error = shortCircuit.error {
+            logger.warning("plugin short-circuited with an error and something else; the error wins", metadata: ["plugin": "\(plugin.name)"])
+            return PluginShortCircuit(error: error)
+        }
+        return shortCircuit
+    }
+}

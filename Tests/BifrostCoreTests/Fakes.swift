@@ -1,0 +1,102 @@
+import BifrostCore
+import BifrostPluginKit
+import Synchronization
+
+/// Records events in order, across tasks.
+final class EventLog: Sendable {
+    private let events = Mutex<[String]>([])
+    func record(_ event: String) { events.withLock { $0.append(event) } }
+    var all: [String] { events.withLock { $0 } }
+}
+
+/// A plugin whose behaviour each test sets, recording every hook call.
+final class RecordingPlugin: Plugin {
+    let name: String
+    let log: EventLog
+    let preHookAction: @Sendable (BifrostRequest) throws -> (BifrostRequest, PluginShortCircuit?)
+    let postHookAction: @Sendable (BifrostResponse?, BifrostError?) throws -> (BifrostResponse?, BifrostError?)
+    private let cleanups = Mutex(0)
+
+    init(_ name: String, log: EventLog,
+         pre: @escaping @Sendable (BifrostRequest) throws -> (BifrostRequest, PluginShortCircuit?) = { ($0, nil) },
+         post: @escaping @Sendable (BifrostResponse?, BifrostError?) throws -> (BifrostResponse?, BifrostError?) = { ($0, $1) }) {
+        self.name = name
+        self.log = log
+        preHookAction = pre
+        postHookAction = post
+    }
+
+    func preHook(_ context: BifrostContext, _ request: BifrostRequest) async throws -> (BifrostRequest, PluginShortCircuit?) {
+        log.record("pre:\(name):\(request.provider)")
+        return try preHookAction(request)
+    }
+
+    func postHook(_ context: BifrostContext, _ response: BifrostResponse?, _ error: BifrostError?) async throws
+        -> (BifrostResponse?, BifrostError?) {
+        log.record("post:\(name)")
+        return try postHookAction(response, error)
+    }
+
+    func cleanup() async throws { cleanups.withLock { $0 += 1 } }
+    var cleanupCount: Int { cleanups.withLock { $0 } }
+}
+
+struct PluginFailure: Error {}
+
+/// A provider that answers from a script: per call, a result (or a default).
+final class FakeProvider: Provider {
+    let name: String
+    let log: EventLog
+    private let script: Mutex<[Result<BifrostResponse, BifrostError>]>
+    private let keysUsed = Mutex<[String]>([])
+    let delay: Duration
+
+    init(_ name: String, log: EventLog, script: [Result<BifrostResponse, BifrostError>] = [], delay: Duration = .zero) {
+        self.name = name
+        self.log = log
+        self.script = Mutex(script)
+        self.delay = delay
+    }
+
+    var usedKeys: [String] { keysUsed.withLock { $0 } }
+
+    func complete(_ request: BifrostRequest, key: ProviderKey, context: BifrostContext) async throws -> BifrostResponse {
+        log.record("call:\(name):\(request.model)")
+        keysUsed.withLock { $0.append(key.value) }
+        if delay > .zero { try await Task.sleep(for: delay) }
+        let next = script.withLock { $0.isEmpty ? nil : $0.removeFirst() }
+        switch next {
+        case .failure(let error): throw error
+        case .success(let response): return response
+        case nil: return makeResponse(provider: name, model: request.model)
+        }
+    }
+}
+
+func makeResponse(provider: String, model: String, text: String = "ok") -> BifrostResponse {
+    BifrostResponse(id: "r", object: "chat.completion", created: 0, model: model,
+                    choices: [Choice(message: .text("assistant", text), finishReason: "stop")],
+                    extraFields: ExtraFields(provider: provider, model: model))
+}
+
+func upstreamError(_ status: Int, retryAfter: Double? = nil) -> BifrostError {
+    BifrostError(message: "upstream \(status)", statusCode: status, isBifrostError: false, retryAfter: retryAfter)
+}
+
+func chatRequest(_ provider: String = "openai", model: String = "gpt-4o-mini", fallbacks: [Fallback] = []) -> BifrostRequest {
+    BifrostRequest(provider: provider, model: model, input: .chat([.text("user", "hi")]), fallbacks: fallbacks)
+}
+
+/// An engine over fake providers named in `providers`, each with one key (or `keys`).
+func makeEngine(providers: [FakeProvider], plugins: [any Plugin] = [], keys: [ProviderKey] = [ProviderKey(value: "k")],
+                network: NetworkConfig = NetworkConfig(), concurrency: ConcurrencyConfig = ConcurrencyConfig(),
+                dropExcess: Bool = false) -> Bifrost {
+    var configs: [String: ProviderConfig] = [:]
+    for provider in providers {
+        configs[provider.name] = ProviderConfig(keys: keys, network: network, concurrency: concurrency)
+    }
+    let byName = Dictionary(uniqueKeysWithValues: providers.map { ($0.name, $0) })
+    var options = BifrostOptions()
+    options.dropExcessRequests = dropExcess
+    return Bifrost(account: StaticAccount(configs), providers: { name, _ in byName[name] }, plugins: plugins, options: options)
+}
