@@ -19,9 +19,9 @@ public struct RetryPolicy: Sendable {
     /// (gateway errors of type `network`/`timeout`) retry; other 4xx and cancellation never do.
     public func shouldRetry(_ error: BifrostError, attempt: Int) -> Bool {
         guard attempt < maxRetries else { return false }
-        if error.type == "cancelled" { return false }
+        if error.error.type == "cancelled" { return false }
         if let status = error.statusCode { return Self.retryableStatuses.contains(status) }
-        return error.type == "network" || error.type == "timeout"
+        return error.error.type == "network" || error.error.type == "timeout"
     }
 
     /// The wait before retry number `attempt + 1`: exponential from the initial backoff, capped,
