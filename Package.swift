@@ -12,6 +12,7 @@ let package = Package(
     products: [
         .executable(name: "bifrost-http", targets: ["bifrost-http"]),
         .executable(name: "bifrost-mock", targets: ["bifrost-mock"]),
+        .library(name: "BifrostCore", targets: ["BifrostCore"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -68,6 +69,8 @@ let package = Package(
         .target(
             name: "BifrostTransport",
             dependencies: [
+                "BifrostCore",
+                .product(name: "BifrostPluginKit", package: "BifrostPluginKit"),
                 "BifrostHTTP",
                 "BifrostTLS",
                 .product(name: "Logging", package: "swift-log"),
@@ -141,7 +144,7 @@ let package = Package(
         .testTarget(name: "BifrostHTTPTests", dependencies: ["BifrostHTTP"], swiftSettings: strict),
         .testTarget(
             name: "BifrostTransportTests",
-            dependencies: ["BifrostTransport", "BifrostHTTP", "BifrostIO", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["BifrostTransport", "BifrostCore", "BifrostHTTP", "BifrostIO", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
         .testTarget(

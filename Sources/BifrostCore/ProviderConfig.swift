@@ -1,7 +1,7 @@
 import BifrostPluginKit
 
 /// One API key of a provider. The value is a secret: it never appears in descriptions, logs or errors.
-public struct ProviderKey: Sendable, Hashable, CustomStringConvertible {
+public struct ProviderKey: Sendable, Hashable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
     /// The secret itself (after `env.` substitution).
     public let value: String
     /// Models this key serves; empty means every model.
@@ -22,6 +22,9 @@ public struct ProviderKey: Sendable, Hashable, CustomStringConvertible {
     public func serves(_ model: String) -> Bool { models.isEmpty || models.contains(model) }
 
     public var description: String { "keys[\(index)]" }
+    public var debugDescription: String { "ProviderKey(keys[\(index)], models: \(models), weight: \(weight))" }
+    /// Reflection (as `dump` and debuggers use it) shows everything but the secret.
+    public var customMirror: Mirror { Mirror(self, children: ["index": index, "models": models, "weight": weight]) }
 }
 
 /// How to reach a provider.

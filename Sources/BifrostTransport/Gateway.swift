@@ -9,6 +9,7 @@ public final class Gateway: Sendable {
     public let server: HTTPServer
     private let logger: Logger
     private let scheme: String
+    private let warnings: [String]
 
     /// Builds the gateway from `config`, listening on `host:port` (the command line wins over the file).
     /// With `tls`, the listener serves HTTPS.
@@ -22,6 +23,7 @@ public final class Gateway: Sendable {
                             tls: tlsContext, logger: logger)
         scheme = tlsContext == nil ? "http" : "https"
         self.logger = logger
+        warnings = config.engine.warnings
     }
 
     /// The gateway's routes.
@@ -34,6 +36,7 @@ public final class Gateway: Sendable {
 
     /// Binds and starts serving.
     public func start() throws {
+        for warning in warnings { logger.warning("\(warning)") }
         try server.start()
         logger.info("bifrost-http listening", metadata: [
             "address": "\(server.configuration.host):\(server.port)",

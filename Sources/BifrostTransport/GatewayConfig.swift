@@ -1,8 +1,10 @@
+import BifrostCore
 import BifrostHTTP
+import BifrostPluginKit
 import Foundation
 
-/// What `config.json` configures. Later sections (providers, plugins) are read by their own modules;
-/// this type holds the `server` section, which tunes the HTTP listener.
+/// What `config.json` configures: the `server` section (the HTTP listener) read here, and the
+/// engine's `providers` and `plugins` read by ``BifrostConfig``.
 ///
 /// ```json
 /// { "server": { "event_loops": 2, "max_connections": 10000, "max_body_bytes": 33554432 } }
@@ -12,34 +14,42 @@ public struct GatewayConfig: Sendable {
     public var server = HTTPServerConfiguration()
     /// Event loop threads; defaults to one per core.
     public var eventLoops: Int?
+    /// Providers and plugins.
+    public var engine = BifrostConfig()
 
     public init() {}
 
     /// Reads and validates a config file. Every problem names the file and the offending key.
     public static func load(path: String) throws -> GatewayConfig {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw ConfigError(path: path, message: "cannot read the file (does it exist and is it readable?)")
+            throw ConfigError(file: path, message: "cannot read the file (does it exist and is it readable?)")
         }
         return try parse(data, path: path)
     }
 
-    /// Parses config JSON. `path` is used only in error messages.
-    public static func parse(_ data: Data, path: String = "config.json") throws -> GatewayConfig {
+    /// Parses config JSON. `path` is used only in error messages; `env.` values come from `environment`.
+    public static func parse(_ data: Data, path: String = "config.json",
+                             environment: [String: String] = ProcessInfo.processInfo.environment) throws -> GatewayConfig {
         let root: Any
         do {
             root = try JSONSerialization.jsonObject(with: data)
         } catch {
-            throw ConfigError(path: path, message: "not valid JSON: \(Self.describe(error))")
+            throw ConfigError(file: path, message: "not valid JSON: \(Self.describe(error))")
         }
         guard let object = root as? [String: Any] else {
-            throw ConfigError(path: path, message: "the top level must be a JSON object")
+            throw ConfigError(file: path, message: "the top level must be a JSON object")
         }
         var config = GatewayConfig()
         if let server = object["server"] {
             guard let section = server as? [String: Any] else {
-                throw ConfigError(path: path, message: "\"server\" must be an object")
+                throw ConfigError(file: path, message: "\"server\" must be an object")
             }
             try config.readServer(section, path: path)
+        }
+        let tree = try JSONDecoder().decode(JSONValue.self, from: data)
+        config.engine = try BifrostConfig.parse(tree, file: path, environment: environment)
+        for key in object.keys.sorted() where !Self.topLevelKeys.contains(key) {
+            config.engine.warnings.append("\(key): unknown top-level section, ignored (known: \(Self.topLevelKeys.joined(separator: ", ")))")
         }
         return config
     }
@@ -58,6 +68,9 @@ public struct GatewayConfig: Sendable {
         if let value = try reader.seconds(ServerKey.writeTimeout.rawValue) { server.writeTimeout = value }
         if let value = try reader.seconds(ServerKey.shutdownGracePeriod.rawValue, allowZero: true) { server.shutdownGracePeriod = value }
     }
+
+    /// Top-level sections this gateway reads (`mcp` is accepted for compatibility with Bifrost's format).
+    public static let topLevelKeys = ["server", "providers", "plugins", "mcp"]
 
     /// The keys of the `server` section, as written in `config.json`.
     public enum ServerKey: String, CaseIterable, Sendable {
@@ -79,19 +92,6 @@ public struct GatewayConfig: Sendable {
     }
 }
 
-/// A configuration problem, reported as `<file>: <key>: <what is wrong>`.
-public struct ConfigError: Error, CustomStringConvertible, Equatable {
-    public let path: String
-    public let message: String
-
-    public init(path: String, message: String) {
-        self.path = path
-        self.message = message
-    }
-
-    public var description: String { "\(path): \(message)" }
-}
-
 /// Typed access to one JSON object of the config, with errors that name the key.
 struct ConfigReader {
     let section: [String: Any]
@@ -100,18 +100,18 @@ struct ConfigReader {
 
     func rejectUnknownKeys(_ known: [String]) throws {
         if let unknown = section.keys.sorted().first(where: { !known.contains($0) }) {
-            throw ConfigError(path: path, message: "\(prefix).\(unknown): unknown key (known keys: \(known.joined(separator: ", ")))")
+            throw ConfigError(file: path, message: "\(prefix).\(unknown): unknown key (known keys: \(known.joined(separator: ", ")))")
         }
     }
 
     func integer(_ key: String, in range: ClosedRange<Int>) throws -> Int? {
         guard let raw = section[key] else { return nil }
         guard let number = raw as? NSNumber, !isBoolean(number), number.doubleValue == number.doubleValue.rounded() else {
-            throw ConfigError(path: path, message: "\(prefix).\(key): must be an integer")
+            throw ConfigError(file: path, message: "\(prefix).\(key): must be an integer")
         }
         let value = number.intValue
         guard range.contains(value) else {
-            throw ConfigError(path: path, message: "\(prefix).\(key): \(value) is out of range \(range.lowerBound)...\(range.upperBound)")
+            throw ConfigError(file: path, message: "\(prefix).\(key): \(value) is out of range \(range.lowerBound)...\(range.upperBound)")
         }
         return value
     }
@@ -119,11 +119,11 @@ struct ConfigReader {
     func seconds(_ key: String, allowZero: Bool = false) throws -> Double? {
         guard let raw = section[key] else { return nil }
         guard let number = raw as? NSNumber, !isBoolean(number) else {
-            throw ConfigError(path: path, message: "\(prefix).\(key): must be a number of seconds")
+            throw ConfigError(file: path, message: "\(prefix).\(key): must be a number of seconds")
         }
         let value = number.doubleValue
         guard value.isFinite, allowZero ? value >= 0 : value > 0, value <= 86_400 else {
-            throw ConfigError(path: path, message: "\(prefix).\(key): \(value) must be \(allowZero ? "0" : "more than 0") to 86400 seconds")
+            throw ConfigError(file: path, message: "\(prefix).\(key): \(value) must be \(allowZero ? "0" : "more than 0") to 86400 seconds")
         }
         return value
     }

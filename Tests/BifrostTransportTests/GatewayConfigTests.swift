@@ -1,3 +1,4 @@
+import BifrostCore
 import BifrostTransport
 import Foundation
 import Testing
