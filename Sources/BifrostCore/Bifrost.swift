@@ -24,7 +24,7 @@ public struct BifrostOptions: Sendable {
 public final class Bifrost: Sendable {
     private let account: any Account
     private let factory: ProviderFactory
-    private let pipeline: PluginPipeline
+    let pipeline: PluginPipeline
     private let options: BifrostOptions
     private let providers = Mutex<[String: ProviderSlot]>([:])
     private let lifecycle = Mutex<(accepting: Bool, inFlight: Int, cleanedUp: Bool)>((true, 0, false))
@@ -43,6 +43,10 @@ public final class Bifrost: Sendable {
         self.options = options
         pipeline = PluginPipeline(plugins: plugins, logger: options.logger)
     }
+
+    var logger: Logger { options.logger }
+
+    func isConfigured(_ provider: String) -> Bool { account.config(for: provider) != nil }
 
     /// The plugins, in registration order.
     public var plugins: [any Plugin] { pipeline.plugins }
@@ -126,8 +130,45 @@ public final class Bifrost: Sendable {
         }
     }
 
+    /// Opens a provider stream with a queue turn held for its whole life; retries apply to opening only.
+    func openProviderStream(_ request: BifrostRequest, context: BifrostContext) async
+        -> Result<(stream: BifrostStream, ticket: ProviderQueue.Ticket), BifrostError> {
+        let slot: ProviderSlot
+        do {
+            slot = try providerSlot(request.provider)
+        } catch {
+            return .failure(Self.bifrostError(error, provider: request.provider))
+        }
+        guard slot.config.keys.contains(where: { $0.serves(request.model) }) else {
+            return .failure(noKeyError(provider: request.provider, model: request.model, config: slot.config))
+        }
+        let ticket: ProviderQueue.Ticket
+        do {
+            ticket = try await slot.queue.admit(context: context)
+        } catch {
+            return .failure(Self.bifrostError(error, provider: request.provider))
+        }
+        do {
+            let stream = try await withRetries(slot, request, context: context) { key in
+                try await slot.provider.stream(request, key: key, context: context)
+            }
+            return .success((stream, ticket))
+        } catch {
+            ticket.release()
+            return .failure(Self.bifrostError(error, provider: request.provider))
+        }
+    }
+
     private func callWithRetries(_ slot: ProviderSlot, _ request: BifrostRequest, context: BifrostContext) async throws
         -> BifrostResponse {
+        try await withRetries(slot, request, context: context) { key in
+            try await slot.provider.complete(request, key: key, context: context)
+        }
+    }
+
+    /// Calls `body` with a chosen key, retrying per the provider's policy with backoff.
+    private func withRetries<T: Sendable>(_ slot: ProviderSlot, _ request: BifrostRequest, context: BifrostContext,
+                                          _ body: (ProviderKey) async throws -> T) async throws -> T {
         let policy = RetryPolicy(network: slot.config.network)
         var attempt = 0
         var lastKey: ProviderKey?
@@ -137,7 +178,7 @@ public final class Bifrost: Sendable {
             }!
             do {
                 try Task.checkCancellation()
-                return try await slot.provider.complete(request, key: key, context: context)
+                return try await body(key)
             } catch {
                 let failure = Self.bifrostError(error, provider: request.provider)
                 guard !context.isCancelled, policy.shouldRetry(failure, attempt: attempt) else { throw failure }

@@ -36,11 +36,35 @@ public final class ProviderQueue: Sendable {
 
     /// Runs `body` when a turn is free; returns its result and how long the request waited.
     public func run<T: Sendable>(context: BifrostContext, _ body: () async throws -> T) async throws -> (T, waited: Duration) {
+        let ticket = try await admit(context: context)
+        defer { ticket.release() }
+        return (try await body(), ticket.waited)
+    }
+
+    /// Waits for a turn and returns it; the caller must ``Ticket/release()`` it (a stream holds its
+    /// turn until it ends).
+    public func admit(context: BifrostContext) async throws -> Ticket {
         let start = ContinuousClock.now
         try await acquire(context: context)
-        let waited = ContinuousClock.now - start
-        defer { release() }
-        return (try await body(), waited)
+        return Ticket(queue: self, waited: ContinuousClock.now - start)
+    }
+
+    /// One turn with the provider. Releasing it more than once has no effect.
+    public final class Ticket: Sendable {
+        private let queue: ProviderQueue
+        private let released = Mutex(false)
+        /// How long the request waited for this turn.
+        public let waited: Duration
+
+        init(queue: ProviderQueue, waited: Duration) {
+            self.queue = queue
+            self.waited = waited
+        }
+
+        public func release() {
+            guard released.withLock({ value in defer { value = true }; return !value }) else { return }
+            queue.release()
+        }
     }
 
     private func acquire(context: BifrostContext) async throws {
@@ -101,7 +125,7 @@ public final class ProviderQueue: Sendable {
         waiter?.continuation.resume(throwing: error)
     }
 
-    private func release() {
+    fileprivate func release() {
         let next = state.withLock { state -> Waiter? in
             if !state.waiters.isEmpty && !state.closed {
                 return state.waiters.removeFirst()  // the turn passes straight to the next waiter

@@ -56,9 +56,49 @@ final class FakeProvider: Provider {
         self.log = log
         self.script = Mutex(script)
         self.delay = delay
+        chunks = []
+        midStreamFailure = nil
+        openFailure = nil
     }
 
     var usedKeys: [String] { keysUsed.withLock { $0 } }
+
+    /// Chunks to stream (and an optional failure after them); `openFailure` fails before the first chunk.
+    let chunks: [String]
+    let midStreamFailure: BifrostError?
+    let openFailure: BifrostError?
+
+    init(_ name: String, log: EventLog, chunks: [String], midStreamFailure: BifrostError? = nil, openFailure: BifrostError? = nil,
+         delay: Duration = .zero) {
+        self.name = name
+        self.log = log
+        script = Mutex([])
+        self.delay = delay
+        self.chunks = chunks
+        self.midStreamFailure = midStreamFailure
+        self.openFailure = openFailure
+    }
+
+    func stream(_ request: BifrostRequest, key: ProviderKey, context: BifrostContext) async throws -> BifrostStream {
+        log.record("stream:\(name):\(request.model)")
+        if let openFailure { throw openFailure }
+        let chunks = self.chunks, failure = midStreamFailure, delay = self.delay, name = self.name
+        return AsyncThrowingStream { continuation in
+            Task {
+                for (index, text) in chunks.enumerated() {
+                    if delay > .zero { try? await Task.sleep(for: delay) }
+                    let last = index == chunks.count - 1 && failure == nil
+                    continuation.yield(BifrostResponse(
+                        id: "s", object: "chat.completion.chunk", created: 1, model: request.model,
+                        choices: [Choice(delta: BifrostMessage(role: index == 0 ? "assistant" : "", content: .text(text)),
+                                         finishReason: last ? "stop" : nil)],
+                        usage: last ? Usage(promptTokens: 3, completionTokens: chunks.count) : nil,
+                        extraFields: ExtraFields(provider: name, model: request.model)))
+                }
+                if let failure { continuation.finish(throwing: failure) } else { continuation.finish() }
+            }
+        }
+    }
 
     func complete(_ request: BifrostRequest, key: ProviderKey, context: BifrostContext) async throws -> BifrostResponse {
         log.record("call:\(name):\(request.model)")
