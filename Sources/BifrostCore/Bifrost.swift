@@ -119,9 +119,10 @@ public final class Bifrost: Sendable {
             return .failure(noKeyError(provider: request.provider, model: request.model, config: slot.config))
         }
         do {
-            let (response, _) = try await slot.queue.run(context: context) {
+            let (response, waited) = try await slot.queue.run(context: context) {
                 try await callWithRetries(slot, request, context: context)
             }
+            context.set(BifrostContext.Keys.queueWait, waited)
             return .success(response)
         } catch let error as BifrostError {
             return .failure(error)
@@ -148,6 +149,7 @@ public final class Bifrost: Sendable {
         } catch {
             return .failure(Self.bifrostError(error, provider: request.provider))
         }
+        context.set(BifrostContext.Keys.queueWait, ticket.waited)
         do {
             let stream = try await withRetries(slot, request, context: context) { key in
                 try await slot.provider.stream(request, key: key, context: context)
@@ -191,6 +193,7 @@ public final class Bifrost: Sendable {
                 ])
                 try await Task.sleep(for: delay)
                 attempt += 1
+                context.set(BifrostContext.Keys.retries, attempt)
             }
         }
     }

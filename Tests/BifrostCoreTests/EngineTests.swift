@@ -171,6 +171,19 @@ struct EngineTests {
         _ = try await (first, second)
     }
 
+    @Test func queueWaitIsRecordedInTheContext() async throws {
+        let log = EventLog()
+        let provider = FakeProvider("openai", log: log, delay: .milliseconds(100))
+        let engine = makeEngine(providers: [provider], concurrency: ConcurrencyConfig(concurrency: 1, bufferSize: 10))
+        async let first: BifrostResponse = engine.complete(chatRequest())
+        try await Task.sleep(for: .milliseconds(20))
+        let context = BifrostContext()
+        _ = try await engine.complete(chatRequest(), context: context)
+        let waited = try #require(context.value(BifrostContext.Keys.queueWait, as: Duration.self))
+        #expect(waited >= .milliseconds(50))
+        _ = try await first
+    }
+
     @Test func fullQueueWaitsWhenDropExcessIsOff() async throws {
         let log = EventLog()
         let provider = FakeProvider("openai", log: log, delay: .milliseconds(50))

@@ -55,6 +55,16 @@ public final class BifrostContext: Sendable {
         for handler in handlers { handler() }
     }
 
+    /// Keys under which the engine stores what it measured, for plugins (metrics) to read.
+    public enum Keys {
+        /// `Duration`: how long the request waited for a turn in its provider's queue.
+        public static let queueWait = "bifrost.queue_wait"
+        /// `Duration`: from the provider call to its first stream chunk.
+        public static let firstChunkLatency = "bifrost.first_chunk_latency"
+        /// `Int`: retries made for the provider call.
+        public static let retries = "bifrost.retries"
+    }
+
     /// True when the deadline has passed.
     public var isPastDeadline: Bool {
         guard let deadline else { return false }
