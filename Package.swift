@@ -1,4 +1,4 @@
-// swift-tools-version: 6.1
+// swift-tools-version: 6.2
 import PackageDescription
 
 let strict: [SwiftSetting] = [
@@ -17,6 +17,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
         // The plugin API, a dynamic library in a package of its own (see Plugins/BifrostPluginKit).
         .package(path: "Plugins/BifrostPluginKit"),
     ],
@@ -62,6 +63,16 @@ let package = Package(
             dependencies: [
                 .product(name: "BifrostPluginKit", package: "BifrostPluginKit"),
                 .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        // Prometheus metrics: the built-in plugin (upstream calls) and HTTP exchange metrics.
+        .target(
+            name: "BifrostMetrics",
+            dependencies: [
+                "BifrostHTTP",
+                .product(name: "BifrostPluginKit", package: "BifrostPluginKit"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: strict
         ),
@@ -138,6 +149,12 @@ let package = Package(
             name: "BifrostCoreTests",
             dependencies: ["BifrostCore", .product(name: "BifrostPluginKit", package: "BifrostPluginKit"),
                            .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "BifrostMetricsTests",
+            dependencies: ["BifrostMetrics", "BifrostHTTP", "BifrostTestSupport",
+                           .product(name: "BifrostPluginKit", package: "BifrostPluginKit")],
             swiftSettings: strict
         ),
         .testTarget(name: "BifrostIOTests", dependencies: ["BifrostIO"], swiftSettings: strict),
