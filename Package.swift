@@ -76,6 +76,15 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Provider adapters: one file per provider family, over the in-house HTTP client.
+        .target(
+            name: "BifrostProviders",
+            dependencies: [
+                "BifrostCore", "BifrostHTTP", "BifrostIO",
+                .product(name: "BifrostPluginKit", package: "BifrostPluginKit"),
+            ],
+            swiftSettings: strict
+        ),
         // The gateway's HTTP face: config loading, routes, logging, server lifecycle.
         .target(
             name: "BifrostTransport",

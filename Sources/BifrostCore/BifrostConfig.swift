@@ -28,6 +28,9 @@ public struct BifrostConfig: Sendable {
     public static let knownProviders = ["openai", "anthropic", "azure", "bedrock", "vertex", "gemini", "cohere",
                                         "mistral", "groq", "ollama", "openrouter", "cerebras", "sgl", "parasail"]
 
+    /// Providers that need no API key (local servers); they get one empty key when none is configured.
+    public static let keylessProviders: Set<String> = ["ollama", "sgl"]
+
     /// Reads `providers` and `plugins` from a parsed config file.
     public static func parse(_ root: JSONValue, file: String, environment: [String: String]) throws(ConfigError) -> BifrostConfig {
         let node = ConfigNode(value: root, path: "", file: file)
@@ -38,8 +41,10 @@ public struct BifrostConfig: Sendable {
             for (name, _) in try providers.object().sorted(by: { $0.key < $1.key }) {
                 let lowered = name.lowercased()
                 let providerNode = providers.child(name)!
-                guard knownProviders.contains(lowered) else {
-                    throw providerNode.error("unknown provider (known: \(knownProviders.joined(separator: ", ")))")
+                let custom = providerNode.child("custom_provider_config")
+                guard knownProviders.contains(lowered) || custom != nil else {
+                    throw providerNode.error("unknown provider (known: \(knownProviders.joined(separator: ", ")); "
+                        + "other OpenAI-compatible endpoints need custom_provider_config {\"base_provider_type\": \"openai\"})")
                 }
                 guard config.providers[lowered] == nil else { throw providerNode.error("provider configured twice") }
                 config.providers[lowered] = try parseProvider(lowered, providerNode, resolver: resolver, warnings: &config.warnings)
@@ -61,7 +66,7 @@ public struct BifrostConfig: Sendable {
     private static func parseProvider(_ name: String, _ node: ConfigNode, resolver: EnvironmentResolver,
                                       warnings: inout [String]) throws(ConfigError) -> ProviderConfig {
         try node.rejectUnknownKeys(["keys", "network_config", "meta_config", "concurrency_and_buffer_size", "proxy_config",
-                                    "send_back_raw_response"])
+                                    "send_back_raw_response", "custom_provider_config"])
         var keys: [ProviderKey] = []
         var missing: [(path: String, variable: String)] = []
         for keyNode in try node.child("keys")?.array() ?? [] {
@@ -82,6 +87,14 @@ public struct BifrostConfig: Sendable {
         }
         var config = ProviderConfig(keys: keys)
         config.missingKeyVariables = missing
+        if let custom = node.child("custom_provider_config") {
+            try custom.rejectUnknownKeys(["base_provider_type"])
+            guard let base = custom.child("base_provider_type") else { throw custom.error("missing \"base_provider_type\"") }
+            guard try base.string() == "openai" else { throw base.error("only \"openai\" is supported as a base provider type") }
+            config.baseProviderType = "openai"
+        }
+        let keyless = keylessProviders.contains(name)
+        if keyless && config.keys.isEmpty { config.keys = [ProviderKey(value: "")] }
         if let network = node.child("network_config") { config.network = try parseNetwork(network, resolver: resolver) }
         if let concurrency = node.child("concurrency_and_buffer_size") {
             try concurrency.rejectUnknownKeys(["concurrency", "buffer_size"])
@@ -97,10 +110,10 @@ public struct BifrostConfig: Sendable {
         }
         if let proxy = node.child("proxy_config") { config.proxy = try parseProxy(proxy, resolver: resolver) }
         if let raw = node.child("send_back_raw_response") { config.sendBackRawResponse = try raw.bool() }
-        if name == "ollama" && config.network.baseURL == nil {
-            throw node.error("ollama needs network_config.base_url (for example http://localhost:11434)")
+        if (name == "sgl" || config.baseProviderType != nil) && config.network.baseURL == nil {
+            throw node.error("\(name) needs network_config.base_url")
         }
-        if name != "ollama" && keys.isEmpty && missing.isEmpty {
+        if !keyless && keys.isEmpty && missing.isEmpty {
             warnings.append("\(node.path): no keys configured; requests to \(name) will fail")
         }
         return config

@@ -81,6 +81,8 @@ public struct ProviderConfig: Sendable {
     public var missingKeyVariables: [(path: String, variable: String)] = []
     /// Return the provider's raw response in `extra_fields.raw_response`.
     public var sendBackRawResponse = false
+    /// For custom providers (`custom_provider_config`): the API they speak, e.g. `openai`.
+    public var baseProviderType: String?
 
     public init(keys: [ProviderKey], network: NetworkConfig = NetworkConfig(), concurrency: ConcurrencyConfig = ConcurrencyConfig()) {
         self.keys = keys

@@ -65,7 +65,7 @@ struct BifrostConfigTests {
     @Test func errorsNameThePath() {
         expectError(#"{"providers": {"openai": {"keys": [{"value": "k", "weight": "heavy"}]}}}"#,
                     "providers.openai.keys[0].weight: expected a number")
-        expectError(#"{"providers": {"closedai": {}}}"#, "providers.closedai: unknown provider (known: \(BifrostConfig.knownProviders.joined(separator: ", ")))")
+        expectError(#"{"providers": {"closedai": {}}}"#, "providers.closedai: unknown provider (known: \(BifrostConfig.knownProviders.joined(separator: ", ")); other OpenAI-compatible endpoints need custom_provider_config {\"base_provider_type\": \"openai\"})")
         expectError(#"{"providers": {"openai": {"network_config": {"max_retries": 99}}}}"#,
                     "providers.openai.network_config.max_retries: 99 is out of range 0...10")
         expectError(#"{"providers": {"openai": {"network_config": {"retry_backoff_initial": "soon"}}}}"#,
@@ -73,13 +73,14 @@ struct BifrostConfigTests {
         expectError(#"{"providers": {"openai": {"concurrency_and_buffer_size": {"concurrency": 0}}}}"#,
                     "providers.openai.concurrency_and_buffer_size.concurrency: 0 is out of range 1...100000")
         expectError(#"{"providers": {"openai": {"kyes": []}}}"#,
-                    "providers.openai.kyes: unknown key (known: keys, network_config, meta_config, concurrency_and_buffer_size, proxy_config, send_back_raw_response)")
+                    "providers.openai.kyes: unknown key (known: keys, network_config, meta_config, concurrency_and_buffer_size, proxy_config, send_back_raw_response, custom_provider_config)")
         expectError(#"{"providers": {"azure": {"meta_config": {"endpoint": "env.NOPE"}}}}"#,
                     "providers.azure.meta_config.endpoint: environment variable NOPE is not set")
         expectError(#"{"providers": {"openai": {"proxy_config": {"type": "socks5", "url": "socks5://x"}}}}"#,
                     "providers.openai.proxy_config.type: socks5 proxies are not supported; use http or environment")
-        expectError(#"{"providers": {"ollama": {}}}"#,
-                    "providers.ollama: ollama needs network_config.base_url (for example http://localhost:11434)")
+        expectError(#"{"providers": {"sgl": {}}}"#, "providers.sgl: sgl needs network_config.base_url")
+        expectError(#"{"providers": {"inhouse": {"custom_provider_config": {"base_provider_type": "openai"}}}}"#,
+                    "providers.inhouse: inhouse needs network_config.base_url")
         expectError(#"{"plugins": [{"name": "a", "source": "x", "type": "local"}, {"name": "a", "source": "y", "type": "local"}]}"#,
                     "plugins[1]: duplicate plugin name \"a\"")
         expectError(#"{"plugins": [{"name": "a", "source": "x", "type": "zip"}]}"#, "plugins[0].type: expected local or remote")
@@ -94,5 +95,16 @@ struct BifrostConfigTests {
         var dumped = ""
         dump(key, to: &dumped)
         #expect(!dumped.contains("sk-very-secret"))
+    }
+}
+
+@Suite("config.json: keyless and custom providers")
+struct CustomProviderConfigTests {
+    @Test func keylessAndCustomProvidersAreAccepted() throws {
+        let json = #"{"providers": {"ollama": {}, "inhouse": {"keys": [{"value": "k"}], "custom_provider_config": {"base_provider_type": "openai"}, "network_config": {"base_url": "http://10.0.0.5:8000"}}}}"#
+        let tree = try JSONDecoder().decode(JSONValue.self, from: Data(json.utf8))
+        let config = try BifrostConfig.parse(tree, file: "config.json", environment: [:])
+        #expect(config.providers["ollama"]?.keys.map(\.value) == [""])
+        #expect(config.providers["inhouse"]?.baseProviderType == "openai")
     }
 }

@@ -1,0 +1,213 @@
+import BifrostCore
+import BifrostHTTP
+import BifrostIO
+import BifrostPluginKit
+import Foundation
+
+/// A provider that speaks OpenAI's API: `openai` itself and the compatible family (ollama, groq,
+/// mistral, openrouter, cerebras, sgl, parasail, and custom providers based on openai).
+public struct OpenAICompatibleProvider: Provider {
+    public let name: String
+    /// Base URL without a trailing slash, e.g. `https://api.openai.com`.
+    public let baseURL: String
+    private let client: HTTPClient
+    private let config: ProviderConfig
+
+    public init(name: String, baseURL: String, client: HTTPClient, config: ProviderConfig) {
+        self.name = name
+        self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+        self.client = client
+        self.config = config
+    }
+
+    /// The URL for an OpenAI path such as `chat/completions`; a base URL that already ends in
+    /// `/v1` is not given a second one.
+    func url(_ path: String) -> String {
+        baseURL.hasSuffix("/v1") ? "\(baseURL)/\(path)" : "\(baseURL)/v1/\(path)"
+    }
+
+    private func path(for kind: RequestKind) -> String {
+        switch kind {
+        case .chatCompletion: "chat/completions"
+        case .textCompletion: "completions"
+        case .embedding: "embeddings"
+        }
+    }
+
+    public func complete(_ request: BifrostRequest, key: ProviderKey, context: BifrostContext) async throws -> BifrostResponse {
+        let started = ContinuousClock.now
+        let response = try await send(request, key: key, context: context, stream: false)
+        let body = try await collectBody(response, context: context)
+        guard (200..<300).contains(response.status.code) else {
+            throw ProviderErrors.upstream(status: response.status.code, body: body, headers: response.headers, provider: name)
+        }
+        let latency = ContinuousClock.now - started
+        var result = try decode(body, kind: request.input.kind, request: request)
+        result.extraFields.latency = Int(latency.components.seconds * 1000 + latency.components.attoseconds / 1_000_000_000_000_000)
+        if config.sendBackRawResponse { result.extraFields.rawResponse = try? JSONDecoder().decode(JSONValue.self, from: Data(body)) }
+        return result
+    }
+
+    public func stream(_ request: BifrostRequest, key: ProviderKey, context: BifrostContext) async throws -> BifrostStream {
+        let started = ContinuousClock.now
+        let response = try await send(request, key: key, context: context, stream: true)
+        guard (200..<300).contains(response.status.code) else {
+            let body = try await collectBody(response, context: context)
+            throw ProviderErrors.upstream(status: response.status.code, body: body, headers: response.headers, provider: name)
+        }
+        let provider = name
+        let model = request.model
+        let host = HTTPOriginName(url: baseURL)
+        return AsyncThrowingStream { continuation in
+            let task = Task {
+                var parser = ServerSentEventParser()
+                var translator = OpenAIStreamTranslator(provider: provider, model: model)
+                var first = true
+                do {
+                    for try await bytes in response.body {
+                        for event in parser.feed(bytes) {
+                            if event == Self.done {
+                                continuation.finish()
+                                return
+                            }
+                            if first {
+                                context.set(BifrostContext.Keys.firstChunkLatency, ContinuousClock.now - started)
+                                first = false
+                            }
+                            continuation.yield(try translator.translate(event))
+                        }
+                    }
+                    // The body ended without [DONE]: the stream was cut.
+                    continuation.finish(throwing: BifrostError(message: "\(provider) stream ended before [DONE]", type: "network",
+                                                               statusCode: 502))
+                } catch let error as BifrostError {
+                    continuation.finish(throwing: error)
+                } catch {
+                    continuation.finish(throwing: ProviderErrors.transport(error, provider: provider, host: host))
+                }
+            }
+            continuation.onTermination = { _ in task.cancel() }
+        }
+    }
+
+    private static let done: [UInt8] = Array("[DONE]".utf8)
+
+    private func send(_ request: BifrostRequest, key: ProviderKey, context: BifrostContext, stream: Bool) async throws
+        -> HTTPClientResponse {
+        var headers = HTTPHeaders()
+        headers.add(name: "Content-Type", value: "application/json")
+        headers.add(name: "Accept", value: stream ? "text/event-stream" : "application/json")
+        if !key.value.isEmpty { headers.add(name: "Authorization", value: "Bearer \(key.value)") }
+        for (name, value) in config.network.extraHeaders.sorted(by: { $0.key < $1.key }) { headers.add(name: name, value: value) }
+        let body: [UInt8]
+        do {
+            body = Array(try JSONEncoder().encode(OpenAIRequestBody(request: request, stream: stream)))
+        } catch {
+            throw BifrostError(message: "cannot encode the request for \(name): \(error)", type: "invalid_request", statusCode: 400)
+        }
+        var timeouts = HTTPClientTimeouts()
+        let limit = config.network.defaultRequestTimeout
+        timeouts.responseHeaders = limit
+        timeouts.idleBetweenChunks = limit
+        if !stream { timeouts.total = limit }
+        if let deadline = context.deadline {
+            let remaining = deadline - ContinuousClock.now
+            let seconds = Double(remaining.components.seconds) + Double(remaining.components.attoseconds) / 1e18
+            timeouts.total = min(timeouts.total ?? .infinity, max(0.001, seconds))
+        }
+        let httpRequest: HTTPClientRequest
+        do {
+            httpRequest = try HTTPClientRequest(method: "POST", url: url(path(for: request.input.kind)), headers: headers,
+                                                body: body, timeouts: timeouts)
+        } catch {
+            throw BifrostError(message: "invalid base URL for \(name): \(error)", type: "configuration_error", statusCode: 500)
+        }
+        do {
+            return try await client.execute(httpRequest, on: context.value(ProviderContextKeys.eventLoop, as: EventLoop.self))
+        } catch {
+            throw ProviderErrors.transport(error, provider: name, host: httpRequest.origin.authority)
+        }
+    }
+
+    private func collectBody(_ response: HTTPClientResponse, context: BifrostContext) async throws -> [UInt8] {
+        do {
+            return try await response.body.collect()
+        } catch {
+            throw ProviderErrors.transport(error, provider: name, host: HTTPOriginName(url: baseURL))
+        }
+    }
+
+    private func decode(_ body: [UInt8], kind: RequestKind, request: BifrostRequest) throws -> BifrostResponse {
+        let extra = ExtraFields(provider: name, model: request.model)
+        do {
+            if kind == .embedding {
+                let decoded = try JSONDecoder().decode(OpenAIEmbeddingsBody.self, from: Data(body))
+                return BifrostResponse(id: "", object: "list", created: Int(Date().timeIntervalSince1970), model: decoded.model ?? request.model,
+                                       usage: decoded.usage.map { Usage(promptTokens: $0.prompt_tokens ?? 0, completionTokens: 0) },
+                                       data: decoded.data.map { Embedding(index: $0.index, embedding: $0.embedding) }, extraFields: extra)
+            }
+            let decoded = try JSONDecoder().decode(OpenAIResponseBody.self, from: Data(body))
+            let choices = (decoded.choices ?? []).enumerated().map { offset, choice in
+                Choice(index: choice.index ?? offset, message: choice.message, text: choice.text, finishReason: choice.finish_reason)
+            }
+            return BifrostResponse(id: decoded.id ?? "", object: decoded.object ?? (kind == .textCompletion ? "text_completion" : "chat.completion"),
+                                   created: decoded.created ?? Int(Date().timeIntervalSince1970), model: decoded.model ?? request.model,
+                                   choices: choices, usage: decoded.bifrostUsage, systemFingerprint: decoded.system_fingerprint,
+                                   extraFields: extra)
+        } catch {
+            throw BifrostError(message: "\(name) returned a response that is not valid JSON for this API: \(ProviderErrors.describe(error))",
+                               type: "invalid_response", statusCode: 502)
+        }
+    }
+}
+
+/// Context keys the transport sets for providers.
+public enum ProviderContextKeys {
+    /// `EventLoop`: the inbound connection's loop; upstream requests run on it (no thread hops).
+    public static let eventLoop = "bifrost.event_loop"
+}
+
+/// `host:port` from a base URL, for messages.
+func HTTPOriginName(url: String) -> String {
+    (try? ParsedURL(url))?.origin.authority ?? url
+}
+
+/// Turns one OpenAI stream event into a Bifrost chunk; tool-call pieces get their call's id.
+struct OpenAIStreamTranslator {
+    let provider: String
+    let model: String
+    private var toolCallIDs: [Int: String] = [:]
+
+    init(provider: String, model: String) {
+        self.provider = provider
+        self.model = model
+    }
+
+    mutating func translate(_ event: [UInt8]) throws -> BifrostResponse {
+        let decoded: OpenAIResponseBody
+        do {
+            decoded = try JSONDecoder().decode(OpenAIResponseBody.self, from: Data(event))
+        } catch {
+            if let failure = try? JSONDecoder().decode(OpenAIErrorBody.self, from: Data(event)), let detail = failure.error {
+                throw BifrostError(message: detail.message ?? "stream error", type: detail.type, statusCode: 502, isBifrostError: false)
+            }
+            throw BifrostError(message: "\(provider) sent an invalid stream event: \(ProviderErrors.describe(error))",
+                               type: "invalid_response", statusCode: 502)
+        }
+        let choices = (decoded.choices ?? []).enumerated().map { offset, choice -> Choice in
+            var message: BifrostMessage?
+            if let delta = choice.delta {
+                let calls = delta.tool_calls?.map { piece -> ToolCall in
+                    let index = piece.index ?? 0
+                    if let id = piece.id { toolCallIDs[index] = id }
+                    return ToolCall(id: toolCallIDs[index] ?? "", name: piece.function?.name ?? "", arguments: piece.function?.arguments ?? "")
+                }
+                message = BifrostMessage(role: delta.role ?? "", content: delta.content.map { .text($0) }, toolCalls: calls)
+            }
+            return Choice(index: choice.index ?? offset, text: choice.text, delta: message, finishReason: choice.finish_reason)
+        }
+        return BifrostResponse(id: decoded.id ?? "", object: decoded.object ?? "chat.completion.chunk", created: decoded.created ?? 0,
+                               model: decoded.model ?? model, choices: choices, usage: decoded.bifrostUsage,
+                               extraFields: ExtraFields(provider: provider, model: model))
+    }
+}

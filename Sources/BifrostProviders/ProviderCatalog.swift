@@ -1,0 +1,26 @@
+import BifrostCore
+import BifrostHTTP
+
+/// Which adapter serves each provider name, and the OpenAI-compatible family's default base URLs.
+public enum ProviderCatalog {
+    /// Default base URLs of the OpenAI-compatible providers (overridable with `network_config.base_url`).
+    public static let openAICompatibleDefaults: [String: String] = [
+        "openai": "https://api.openai.com",
+        "ollama": "http://localhost:11434",
+        "groq": "https://api.groq.com/openai",
+        "mistral": "https://api.mistral.ai",
+        "openrouter": "https://openrouter.ai/api",
+        "cerebras": "https://api.cerebras.ai",
+        "parasail": "https://api.parasail.io",
+    ]
+
+    /// A factory for the engine: builds the adapter for a configured provider, or nil when this
+    /// gateway has none for it yet.
+    public static func factory(client: HTTPClient) -> ProviderFactory {
+        { name, config in
+            let speaksOpenAI = openAICompatibleDefaults[name] != nil || name == "sgl" || config.baseProviderType == "openai"
+            guard speaksOpenAI, let base = config.network.baseURL ?? openAICompatibleDefaults[name] else { return nil }
+            return OpenAICompatibleProvider(name: name, baseURL: base, client: client, config: config)
+        }
+    }
+}

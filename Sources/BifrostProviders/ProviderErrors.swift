@@ -1,0 +1,64 @@
+import BifrostHTTP
+import BifrostPluginKit
+import Foundation
+
+/// Maps upstream and transport failures to ``BifrostError``s: upstream statuses and messages are
+/// kept; network failures become 502, timeouts 504, cancellation 499. Never includes keys.
+enum ProviderErrors {
+    static func upstream(status: Int, body: [UInt8], headers: HTTPHeaders, provider: String) -> BifrostError {
+        var message = "\(provider) returned HTTP \(status)"
+        var type: String?
+        var code: String?
+        var param: String?
+        if let decoded = try? JSONDecoder().decode(OpenAIErrorBody.self, from: Data(body)), let detail = decoded.error {
+            message = detail.message ?? message
+            type = detail.type
+            param = detail.param
+            switch detail.code {
+            case .string(let text)?: code = text
+            case .number(let number)?: code = String(Int(number))
+            default: break
+            }
+        } else if let anthropic = try? JSONDecoder().decode(JSONValue.self, from: Data(body)),
+                  let text = anthropic["error"]?["message"]?.stringValue {
+            message = text
+            type = anthropic["error"]?["type"]?.stringValue
+        }
+        let retryAfter = headers["retry-after"].flatMap(Double.init)
+        return BifrostError(message: message, type: type, code: code, param: param, statusCode: status, isBifrostError: false,
+                            retryAfter: retryAfter)
+    }
+
+    static func transport(_ error: any Error, provider: String, host: String) -> BifrostError {
+        if let error = error as? BifrostError { return error }
+        guard let client = error as? HTTPClientError else {
+            if error is CancellationError {
+                return BifrostError(message: "request to \(provider) cancelled", type: "cancelled", statusCode: 499, allowFallbacks: false)
+            }
+            return BifrostError(message: "request to \(provider) failed: \(error)", type: "network", statusCode: 502)
+        }
+        switch client.kind {
+        case .cancelled:
+            return BifrostError(message: "request to \(provider) cancelled", type: "cancelled", statusCode: 499, allowFallbacks: false)
+        case .timeoutHeaders, .timeoutIdle, .timeoutTotal:
+            return BifrostError(message: "\(provider) timed out: \(client.message)", type: "timeout", code: client.kind.rawValue,
+                                statusCode: 504)
+        default:
+            return BifrostError(message: "cannot reach \(provider): \(client.message)", type: "network", code: client.kind.rawValue,
+                                statusCode: 502)
+        }
+    }
+
+    static func describe(_ error: any Error) -> String {
+        if let decoding = error as? DecodingError {
+            switch decoding {
+            case .dataCorrupted(let context), .keyNotFound(_, let context), .typeMismatch(_, let context), .valueNotFound(_, let context):
+                let path = context.codingPath.map(\.stringValue).joined(separator: ".")
+                return path.isEmpty ? context.debugDescription : "\(path): \(context.debugDescription)"
+            @unknown default:
+                return "\(error)"
+            }
+        }
+        return "\(error)"
+    }
+}
