@@ -90,6 +90,7 @@ let package = Package(
             name: "BifrostTransport",
             dependencies: [
                 "BifrostCore",
+                "BifrostProviders",
                 .product(name: "BifrostPluginKit", package: "BifrostPluginKit"),
                 "BifrostHTTP",
                 "BifrostTLS",

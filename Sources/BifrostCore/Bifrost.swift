@@ -198,6 +198,11 @@ public final class Bifrost: Sendable {
         }
     }
 
+    /// Any error as a ``BifrostError`` (cancellation → 499, anything unknown → 500).
+    public static func error(from error: any Error, provider: String) -> BifrostError {
+        bifrostError(error, provider: provider)
+    }
+
     static func bifrostError(_ error: any Error, provider: String) -> BifrostError {
         if let error = error as? BifrostError { return error }
         if error is CancellationError {

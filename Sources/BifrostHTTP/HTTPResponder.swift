@@ -16,6 +16,10 @@ public final class HTTPResponder: Sendable {
         var handlers: [@Sendable () -> Void] = []
     }
 
+    /// The event loop that owns the connection: run the request's task on it
+    /// (`Task(executorPreference: responder.eventLoop)`) and its upstream calls too, to avoid thread hops.
+    public var eventLoop: EventLoop { loop }
+
     init(loop: EventLoop, connection: HTTPServerConnection, sequence: UInt64) {
         self.loop = loop
         self.connection = ConnectionReference(connection)

@@ -27,16 +27,19 @@ public final class HTTPServer: Sendable {
 
     private enum Lifecycle { case idle, running, stopping, stopped }
 
-    /// - Parameter tls: serve HTTPS with this server context; plain HTTP when `nil`.
+    /// - Parameters:
+    ///   - tls: serve HTTPS with this server context; plain HTTP when `nil`.
+    ///   - observer: told about every finished exchange, on the loop thread (metrics); none when `nil`.
     public init(configuration: HTTPServerConfiguration, group: EventLoopGroup, handler: any HTTPHandler,
-                tls: TLSContext? = nil, logger: Logger = Logger(label: "bifrost.http")) {
+                tls: TLSContext? = nil, logger: Logger = Logger(label: "bifrost.http"),
+                observer: (any HTTPExchangeObserver)? = nil) {
         self.configuration = configuration
         self.group = group
         self.logger = logger
         let state = self.state
         contexts = group.loops.map {
             LoopContextReference(ServerLoopContext(loop: $0, configuration: configuration, handler: handler,
-                                                   tls: tls, logger: logger, shared: state))
+                                                   tls: tls, logger: logger, shared: state, observer: observer))
         }
     }
 

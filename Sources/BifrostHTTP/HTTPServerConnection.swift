@@ -55,6 +55,15 @@ final class HTTPServerConnection: IOEventHandler, TimerTarget {
     private var discardedBytes = 0
     private var draining = false
 
+    // Exchange bookkeeping for the observer; untouched when the server has none.
+    /// When the current request's first byte was processed (MonotonicClock), 0 before that.
+    private var exchangeStart: UInt64 = 0
+    private var requestBytes = 0
+    private var responseBytes = 0
+    /// The request and status of the streamed response in progress.
+    private var streamHead: HTTPRequestHead?
+    private var streamStatus = 0
+
     init(fd: Int32, channel: SocketChannel, context: ServerLoopContext) {
         self.fd = fd
         self.channel = channel
@@ -78,6 +87,9 @@ final class HTTPServerConnection: IOEventHandler, TimerTarget {
     /// Closes the socket, cancelling an unfinished response. Idempotent.
     func close() {
         if case .closed = phase { return }
+        if context.observer != nil, case .streaming = phase {
+            report(head: streamHead, status: streamStatus, completed: false)
+        }
         phase = .closed
         if let registration { context.loop.deregister(registration) }
         registration = nil
@@ -220,15 +232,18 @@ final class HTTPServerConnection: IOEventHandler, TimerTarget {
                     // The first byte of the next request: the header timer replaces the idle timer.
                     setTimeout(.header, after: context.configuration.headerReadTimeout)
                 }
+                if context.observer != nil && exchangeStart == 0 { exchangeStart = MonotonicClock.now() }
                 switch parser.parse(rest) {
                 case .incomplete:
                     return offset
                 case .invalid(let error):
+                    requestBytes &+= rest.count
                     fail(error)
                     return bytes.count
                 case .complete(let head, let consumed):
                     parser.reset()
                     offset += consumed
+                    requestBytes &+= consumed
                     beginBody(head, bodyBytesWaiting: offset < bytes.count)
                 }
             case .readingBody(let head, var reader):
@@ -236,16 +251,19 @@ final class HTTPServerConnection: IOEventHandler, TimerTarget {
                 do {
                     let result = try reader.consume(rest, maxBodyBytes: context.configuration.maxBodyBytes)
                     offset += result.consumed
+                    requestBytes &+= result.consumed
                     if result.done {
                         dispatch(HTTPRequest(head: head, body: reader.body))
                     } else {
                         phase = .readingBody(head, reader)
                     }
                 } catch let error as HTTPRequestError {
-                    fail(error)
+                    requestBytes &+= rest.count
+                    fail(error, head: head)
                     return bytes.count
                 } catch {
-                    fail(.malformed("\(error)"))
+                    requestBytes &+= rest.count
+                    fail(.malformed("\(error)"), head: head)
                     return bytes.count
                 }
             case .handling, .streaming, .closing, .closed:
@@ -273,7 +291,7 @@ final class HTTPServerConnection: IOEventHandler, TimerTarget {
             return
         case .contentLength(let length):
             guard length <= limit else {
-                fail(ChunkedBodyDecoder.bodyTooLarge(limit))
+                fail(ChunkedBodyDecoder.bodyTooLarge(limit), head: head)
                 return
             }
             phase = .readingBody(head, BodyReader(contentLength: length))
@@ -307,12 +325,13 @@ final class HTTPServerConnection: IOEventHandler, TimerTarget {
             status: response.status, headers: response.headers,
             contentLength: response.status.forbidsBody ? nil : response.body.count, chunked: false,
             keepAlive: keepAlive, requestMinorVersion: head.minorVersion, date: context.date(), into: &buffer)
-        if sendsBody && response.body.count <= 4096 {
-            buffer.append(contentsOf: response.body)
-            outbound.append(buffer)
-        } else {
-            outbound.append(buffer)
-            if sendsBody { outbound.append(response.body) }
+        let bodySeparate = sendsBody && response.body.count > 4096
+        if sendsBody && !bodySeparate { buffer.append(contentsOf: response.body) }
+        outbound.append(buffer)
+        if bodySeparate { outbound.append(response.body) }
+        if context.observer != nil {
+            responseBytes = buffer.count &+ (bodySeparate ? response.body.count : 0)
+            report(head: head, status: response.status.code)
         }
         context.requestCompleted(head: head, status: response.status)
         finishExchange(keepAlive: keepAlive)
@@ -329,6 +348,11 @@ final class HTTPServerConnection: IOEventHandler, TimerTarget {
         outbound.append(buffer)
         phase = .streaming(Stream(chunked: chunked, keepAlive: keepAlive,
                                   suppressBody: head.isHead || responseHead.status.forbidsBody))
+        if context.observer != nil {
+            responseBytes = buffer.count
+            streamHead = head
+            streamStatus = responseHead.status.code
+        }
         context.requestCompleted(head: head, status: responseHead.status)
         flushUnlessIngesting()
     }
@@ -340,11 +364,14 @@ final class HTTPServerConnection: IOEventHandler, TimerTarget {
         }
         if !stream.suppressBody && !bytes.isEmpty {
             if stream.chunked {
-                outbound.append(HTTPResponseEncoder.chunkPrefix(bytes.count))
+                let prefix = HTTPResponseEncoder.chunkPrefix(bytes.count)
+                outbound.append(prefix)
                 outbound.append(bytes)
                 outbound.append(HTTPResponseEncoder.crlf)
+                responseBytes &+= prefix.count &+ bytes.count &+ HTTPResponseEncoder.crlf.count
             } else {
                 outbound.append(bytes)
+                responseBytes &+= bytes.count
             }
         }
         flushUnlessIngesting()
@@ -359,7 +386,11 @@ final class HTTPServerConnection: IOEventHandler, TimerTarget {
 
     func streamFinish(sequence: UInt64) {
         guard sequence == self.sequence, case .streaming(let stream) = phase else { return }
-        if stream.chunked && !stream.suppressBody { outbound.append(HTTPResponseEncoder.lastChunk) }
+        if stream.chunked && !stream.suppressBody {
+            outbound.append(HTTPResponseEncoder.lastChunk)
+            responseBytes &+= HTTPResponseEncoder.lastChunk.count
+        }
+        if context.observer != nil { report(head: streamHead, status: streamStatus) }
         finishExchange(keepAlive: stream.keepAlive)
     }
 
@@ -403,10 +434,13 @@ final class HTTPServerConnection: IOEventHandler, TimerTarget {
     }
 
     /// Answers a request the server could not read with a JSON error and closes the connection.
-    private func fail(_ error: HTTPRequestError) {
+    /// `head` is the request's head when it was read (for the observer).
+    private func fail(_ error: HTTPRequestError, head: HTTPRequestHead? = nil) {
+        var head = head
         switch phase {
         case .handling, .streaming, .closing, .closed: return
-        case .awaitingHead, .readingBody: break
+        case .awaitingHead: break
+        case .readingBody(let reading, _): head = head ?? reading
         }
         context.logger.debug("rejected request", metadata: ["status": "\(error.status.code)", "reason": "\(error.message)"])
         var buffer: [UInt8] = []
@@ -417,11 +451,34 @@ final class HTTPServerConnection: IOEventHandler, TimerTarget {
             date: context.date(), into: &buffer)
         buffer.append(contentsOf: body.utf8)
         outbound.append(buffer)
+        if context.observer != nil {
+            // A head that timed out is still waiting in `inbound`, uncounted.
+            if requestBytes == 0 { requestBytes = inbound.count }
+            responseBytes = buffer.count
+            report(head: head, status: error.status.code)
+        }
         context.requestRejected(error)
         phase = .closing
         closeAfterFlush = true
         inbound = []
         flushUnlessIngesting()
+    }
+
+    /// Tells the observer about the exchange that just ended and resets the bookkeeping for the next one.
+    private func report(head: HTTPRequestHead?, status: Int, completed: Bool = true) {
+        guard let observer = context.observer else { return }
+        let now = MonotonicClock.now()
+        let elapsed = exchangeStart == 0 || exchangeStart > now ? 0 : now - exchangeStart
+        let record = HTTPExchangeRecord(
+            method: head?.method ?? "", target: head?.target ?? "", headers: head?.headers ?? HTTPHeaders(),
+            status: status, requestBytes: requestBytes, responseBytes: responseBytes,
+            duration: .nanoseconds(Int64(truncatingIfNeeded: elapsed)), completed: completed)
+        exchangeStart = 0
+        requestBytes = 0
+        responseBytes = 0
+        streamHead = nil
+        streamStatus = 0
+        observer.exchangeCompleted(record)
     }
 
     // MARK: Writing

@@ -11,6 +11,8 @@ final class ServerLoopContext: IOEventHandler {
     let handler: any HTTPHandler
     let logger: Logger
     let tls: TLSContext?
+    /// Told about finished exchanges; nil when nobody listens (then connections skip the bookkeeping).
+    let observer: (any HTTPExchangeObserver)?
     private let shared: HTTPServerState
 
     /// One read buffer per loop: idle connections hold no read memory of their own.
@@ -29,8 +31,9 @@ final class ServerLoopContext: IOEventHandler {
     }()
 
     init(loop: EventLoop, configuration: HTTPServerConfiguration, handler: any HTTPHandler, tls: TLSContext?,
-         logger: Logger, shared: HTTPServerState) {
+         logger: Logger, shared: HTTPServerState, observer: (any HTTPExchangeObserver)? = nil) {
         self.loop = loop
+        self.observer = observer
         self.tls = tls
         self.configuration = configuration
         self.handler = handler

@@ -1,36 +1,67 @@
+import BifrostCore
 import BifrostHTTP
 import BifrostIO
+import BifrostPluginKit
+import BifrostProviders
 import BifrostTLS
+import Dispatch
 import Logging
 
-/// The running gateway: event loops, the HTTP server and its routes.
+/// Command-line settings that shape the gateway beyond `config.json`.
+public struct GatewayOptions: Sendable {
+    /// Serve HTTPS with this certificate and key.
+    public var tls: TLSServerConfiguration?
+    /// `-pool-size`: objects prepared for reuse between requests.
+    public var poolSize = 300
+    /// `-drop-excess-requests`: a full provider queue answers 503 at once instead of waiting.
+    public var dropExcessRequests = false
+    /// `-prometheus-labels`: extra metric labels, read from `x-bf-prom-<name>` headers.
+    public var prometheusLabels: [String] = []
+    /// Plugins to run before the built-in ones, in order (direct instantiation).
+    public var plugins: [any Plugin] = []
+
+    public init() {}
+}
+
+/// The running gateway: event loops, the HTTP server, the upstream client, the engine and the routes.
 public final class Gateway: Sendable {
     public let group: EventLoopGroup
     public let server: HTTPServer
+    public let engine: Bifrost
+    public let client: HTTPClient
     private let logger: Logger
     private let scheme: String
     private let warnings: [String]
 
     /// Builds the gateway from `config`, listening on `host:port` (the command line wins over the file).
-    /// With `tls`, the listener serves HTTPS.
-    public init(config: GatewayConfig, host: String, port: Int, tls: TLSServerConfiguration? = nil, logger: Logger) throws {
+    public init(config: GatewayConfig, host: String, port: Int, options: GatewayOptions = GatewayOptions(), logger: Logger) throws {
         var serverConfiguration = config.server
         serverConfiguration.host = host
         serverConfiguration.port = port
-        let tlsContext = try tls.map { try TLSContext(server: $0) }
+        let tlsContext = try options.tls.map { try TLSContext(server: $0) }
         group = try EventLoopGroup(loopCount: config.eventLoops ?? EventLoopGroup.defaultLoopCount)
-        server = HTTPServer(configuration: serverConfiguration, group: group, handler: Gateway.routes(),
-                            tls: tlsContext, logger: logger)
+        client = try HTTPClient(group: group, logger: logger)
+        var engineOptions = BifrostOptions()
+        engineOptions.dropExcessRequests = options.dropExcessRequests
+        engineOptions.initialPoolSize = options.poolSize
+        engineOptions.logger = logger
+        engine = Bifrost(account: StaticAccount(config.engine.providers), providers: ProviderCatalog.factory(client: client),
+                         plugins: options.plugins, options: engineOptions)
+        let router = Gateway.routes(engine: engine, providers: config.engine.providers, logger: logger)
+        server = HTTPServer(configuration: serverConfiguration, group: group, handler: router, tls: tlsContext, logger: logger)
         scheme = tlsContext == nil ? "http" : "https"
         self.logger = logger
         warnings = config.engine.warnings
     }
 
     /// The gateway's routes.
-    public static func routes() -> Router {
+    static func routes(engine: Bifrost, providers: [String: ProviderConfig], logger: Logger) -> Router {
         var router = Router()
         let health = HTTPResponse.json(.ok, "{\"status\":\"ok\"}")
         router.add("GET", "/health") { _, responder in responder.send(health) }
+        CompletionRoutes(engine: engine, logger: logger).register(into: &router)
+        let models = ModelList.response(for: providers)
+        router.add("GET", "/v1/models") { _, responder in responder.send(models) }
         return router
     }
 
@@ -45,12 +76,34 @@ public final class Gateway: Sendable {
         ])
     }
 
-    /// Graceful stop: no new connections, in-flight requests finish within the grace period, loops stop.
+    /// Graceful stop: no new connections, in-flight requests finish within the grace period, then
+    /// plugins are cleaned up and the loops stop. Blocks the calling thread.
     public func stop() {
-        logger.info("shutting down; waiting for in-flight requests",
-                    metadata: ["grace_period_seconds": "\(server.configuration.shutdownGracePeriod)"])
+        let grace = server.configuration.shutdownGracePeriod
+        logger.info("shutting down; waiting for in-flight requests", metadata: ["grace_period_seconds": "\(grace)"])
         server.shutdown()
+        let done = DispatchSemaphore(value: 0)
+        let engine = self.engine
+        Task {
+            await engine.shutdown(gracePeriod: .milliseconds(Int64(grace * 1000)))
+            done.signal()
+        }
+        done.wait()
         group.shutdown()
         logger.info("stopped")
+    }
+}
+
+/// `GET /v1/models`: every `provider/model` named by a configured key.
+enum ModelList {
+    static func response(for providers: [String: ProviderConfig]) -> HTTPResponse {
+        var entries: [String] = []
+        for (provider, config) in providers.sorted(by: { $0.key < $1.key }) {
+            let models = Set(config.keys.flatMap(\.models)).sorted()
+            for model in models {
+                entries.append("{\"id\":\(JSONString.quote("\(provider)/\(model)")),\"object\":\"model\",\"created\":0,\"owned_by\":\(JSONString.quote(provider))}")
+            }
+        }
+        return .json(.ok, "{\"object\":\"list\",\"data\":[\(entries.joined(separator: ","))]}")
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import BifrostCLI
 import BifrostTLS
 import BifrostTransport
+import Foundation
 import Glibc
 import Logging
 
@@ -38,7 +39,23 @@ struct BifrostHTTPCommand: ParsableCommand {
             help: "PEM private key for -tls-cert.")
     var tlsKey: String?
 
+    @Option(name: [.customLong("pool-size", withSingleDash: true), .customLong("pool-size")],
+            help: "Objects prepared for reuse between requests.")
+    var poolSize: Int = 300
+
+    @Flag(name: [.customLong("drop-excess-requests", withSingleDash: true), .customLong("drop-excess-requests")],
+          help: "Answer 503 at once when a provider's queue is full, instead of waiting for room.")
+    var dropExcessRequests = false
+
+    @Option(name: [.customLong("prometheus-labels", withSingleDash: true), .customLong("prometheus-labels")],
+            help: "Comma-separated extra metric labels, each read from the request header x-bf-prom-<name>.")
+    var prometheusLabels: String = ""
+
     mutating func validate() throws {
+        guard (1...1_000_000).contains(poolSize) else { throw ValidationError("-pool-size \(poolSize) must be 1 to 1000000") }
+        for label in Self.labels(prometheusLabels) where !label.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) || label.first!.isNumber {
+            throw ValidationError("-prometheus-labels: \"\(label)\" is not a valid Prometheus label name")
+        }
         if (tlsCert == nil) != (tlsKey == nil) {
             throw ValidationError("-tls-cert and -tls-key go together: give both to serve HTTPS, or neither")
         }
@@ -64,8 +81,12 @@ struct BifrostHTTPCommand: ParsableCommand {
 
         let gateway: Gateway
         do {
-            let tls = tlsCert.map { TLSServerConfiguration(certificateChainFile: $0, privateKeyFile: tlsKey!) }
-            gateway = try Gateway(config: gatewayConfig, host: host, port: port, tls: tls, logger: logger)
+            var options = GatewayOptions()
+            options.tls = tlsCert.map { TLSServerConfiguration(certificateChainFile: $0, privateKeyFile: tlsKey!) }
+            options.poolSize = poolSize
+            options.dropExcessRequests = dropExcessRequests
+            options.prometheusLabels = Self.labels(prometheusLabels)
+            gateway = try Gateway(config: gatewayConfig, host: host, port: port, options: options, logger: logger)
             try gateway.start()
         } catch {
             logger.critical("cannot start: \(error)")
@@ -74,6 +95,11 @@ struct BifrostHTTPCommand: ParsableCommand {
 
         logger.info("received \(stopSignals.wait())")
         gateway.stop()
+    }
+
+    /// `-prometheus-labels`: split on commas, trimmed, lowercased, empties dropped.
+    static func labels(_ flag: String) -> [String] {
+        flag.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }.filter { !$0.isEmpty }
     }
 }
 

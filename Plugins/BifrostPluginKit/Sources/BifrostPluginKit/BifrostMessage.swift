@@ -27,6 +27,25 @@ public struct BifrostMessage: Sendable, Hashable, Codable {
         case role, content, name
         case toolCalls = "tool_calls", toolCallID = "tool_call_id"
     }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        role = try container.decodeIfPresent(String.self, forKey: .role) ?? ""
+        content = try container.decodeIfPresent(MessageContent.self, forKey: .content)
+        name = try container.decodeIfPresent(String.self, forKey: .name)
+        toolCalls = try container.decodeIfPresent([ToolCall].self, forKey: .toolCalls)
+        toolCallID = try container.decodeIfPresent(String.self, forKey: .toolCallID)
+    }
+
+    /// An empty role (a stream delta after the first) is left out, as OpenAI does.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        if !role.isEmpty { try container.encode(role, forKey: .role) }
+        try container.encodeIfPresent(content, forKey: .content)
+        try container.encodeIfPresent(name, forKey: .name)
+        try container.encodeIfPresent(toolCalls, forKey: .toolCalls)
+        try container.encodeIfPresent(toolCallID, forKey: .toolCallID)
+    }
 }
 
 /// Message content: a string, or parts.

@@ -1,0 +1,50 @@
+/// Learns about every request/response exchange the server finishes (for metrics and access logs).
+///
+/// Called on the connection's event loop thread, synchronously, right after the response's last
+/// byte is queued: keep it short and never block (count, record, hand off).
+public protocol HTTPExchangeObserver: Sendable {
+    func exchangeCompleted(_ exchange: HTTPExchangeRecord)
+}
+
+/// One finished exchange, as ``HTTPExchangeObserver`` sees it.
+///
+/// Reported when a full response is queued, when a streamed response finishes (or is cut off
+/// because the connection closed, with ``completed`` false), and for the error responses the
+/// server produces itself for requests it could not read (400, 408, 413, 431, ...). A request
+/// whose client goes away before any response is started is not reported.
+public struct HTTPExchangeRecord: Sendable {
+    /// The method token as sent; empty when the request line could not be read.
+    public let method: String
+    /// The request target as sent (query included); empty when the request line could not be read.
+    public let target: String
+    /// The request's header fields; empty when the head could not be read.
+    public let headers: HTTPHeaders
+    /// The response status code.
+    public let status: Int
+    /// Request bytes read: head (request line and headers) plus body as framed on the wire.
+    public let requestBytes: Int
+    /// Response bytes queued: head plus body (chunk framing included for chunked streams).
+    public let responseBytes: Int
+    /// From the request's first byte being read to the response's last byte being queued.
+    public let duration: Duration
+    /// False for a streamed response cut off because the connection closed before it finished.
+    public let completed: Bool
+
+    public init(method: String, target: String, headers: HTTPHeaders, status: Int, requestBytes: Int,
+                responseBytes: Int, duration: Duration, completed: Bool = true) {
+        self.method = method
+        self.target = target
+        self.headers = headers
+        self.status = status
+        self.requestBytes = requestBytes
+        self.responseBytes = responseBytes
+        self.duration = duration
+        self.completed = completed
+    }
+
+    /// The target without its query string.
+    public var path: Substring {
+        guard let query = target.utf8.firstIndex(of: UInt8(ascii: "?")) else { return target[...] }
+        return target[..<query]
+    }
+}

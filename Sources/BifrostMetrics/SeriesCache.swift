@@ -1,0 +1,52 @@
+import Prometheus
+import Synchronization
+
+/// The metric handles of one label set, created on first use and then found with one lookup.
+///
+/// The registry would return the same handles for the same labels, but through its own lock and
+/// a validation of the names each time; this keeps the per-request cost to one hash lookup.
+final class SeriesCache<Series: Sendable>: Sendable {
+    private let series = Mutex<[[String]: Series]>([:])
+    private let make: @Sendable ([String]) -> Series
+
+    init(_ make: @escaping @Sendable ([String]) -> Series) {
+        self.make = make
+    }
+
+    /// The series for these label values (in the order the metric declares its labels).
+    func callAsFunction(_ values: [String]) -> Series {
+        series.withLock { cache in
+            if let existing = cache[values] { return existing }
+            let created = make(values)
+            cache[values] = created
+            return created
+        }
+    }
+}
+
+/// Metric names and buckets shared by the metric groups.
+enum Metric {
+    static func name(_ fullName: String, _ help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(metricName: fullName, unitName: "", helpText: help)
+    }
+
+    /// Upstream latency buckets, in seconds: .005 … 90 (LLM calls run long).
+    static let latencyBuckets: [Duration] = [
+        .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100),
+        .milliseconds(250), .milliseconds(500), .seconds(1), .milliseconds(2500), .seconds(5), .seconds(10),
+        .seconds(15), .seconds(30), .seconds(45), .seconds(60), .seconds(90),
+    ]
+
+    /// Byte-size buckets: 100 B, 1 kB, … 1 GB (powers of ten).
+    static let sizeBuckets: [Double] = [1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9]
+
+    /// Zips label names with values (same order, same count).
+    static func labels(_ names: [String], _ values: [String]) -> [(String, String)] {
+        Array(zip(names, values))
+    }
+}
+
+extension Duration {
+    /// Negative durations (clock oddities, bad context values) count as zero.
+    var clampedToZero: Duration { self < .zero ? .zero : self }
+}

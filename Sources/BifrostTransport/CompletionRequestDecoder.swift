@@ -1,0 +1,186 @@
+import BifrostCore
+import BifrostPluginKit
+import Foundation
+
+/// A request the gateway could not accept: 400 with the field named.
+struct RequestValidationError: Error {
+    let message: String
+    let param: String?
+
+    var bifrostError: BifrostError {
+        BifrostError(message: message, type: "invalid_request_error", param: param, statusCode: 400, allowFallbacks: false)
+    }
+}
+
+/// Reads completion request bodies: OpenAI's format (`model: "provider/model"`, `fallbacks:
+/// ["provider/model"]`, parameters at the top level) and Bifrost's original one (`provider`,
+/// `model`, `params`, `fallbacks: [{provider, model}]`). Unknown top-level fields become
+/// provider-specific parameters, passed through untouched.
+enum CompletionRequestDecoder {
+    /// Fields that are not generation parameters.
+    private static let structural: Set<String> = ["model", "provider", "messages", "prompt", "text", "input", "fallbacks",
+                                                  "stream", "params", "stream_options"]
+
+    static func decode(_ body: [UInt8], kind: RequestKind, defaultProvider: String? = nil) throws(RequestValidationError) -> BifrostRequest {
+        let root: [String: JSONValue]
+        do {
+            guard case .object(let members) = try JSONDecoder().decode(JSONValue.self, from: Data(body)) else {
+                throw RequestValidationError(message: "the request body must be a JSON object", param: nil)
+            }
+            root = members
+        } catch let error as RequestValidationError {
+            throw error
+        } catch {
+            throw RequestValidationError(message: body.isEmpty ? "the request body is empty; send a JSON object"
+                                                               : "the request body is not valid JSON", param: nil)
+        }
+        let (provider, model) = try target(root, defaultProvider: defaultProvider)
+        let input = try self.input(root, kind: kind)
+        var params = try parameters(root)
+        if case .object(let nested)? = root["params"] {
+            params = try merge(params, with: nested)
+        }
+        var stream = false
+        if let value = root["stream"] {
+            guard case .bool(let flag) = value else { throw RequestValidationError(message: "stream must be true or false", param: "stream") }
+            stream = flag
+        }
+        return BifrostRequest(provider: provider, model: model, input: input, params: params,
+                              fallbacks: try fallbacks(root["fallbacks"]), stream: stream)
+    }
+
+    /// `provider/model`, or `provider` + `model`, or a default provider for drop-in routes.
+    private static func target(_ root: [String: JSONValue], defaultProvider: String?) throws(RequestValidationError) -> (String, String) {
+        guard let modelValue = root["model"] else { throw RequestValidationError(message: "model is required", param: "model") }
+        guard case .string(let model) = modelValue, !model.isEmpty else {
+            throw RequestValidationError(message: "model must be a non-empty string", param: "model")
+        }
+        if case .string(let provider)? = root["provider"], !provider.isEmpty { return (provider.lowercased(), model) }
+        if let slash = model.firstIndex(of: "/") {
+            let provider = model[..<slash].lowercased()
+            let name = String(model[model.index(after: slash)...])
+            guard !provider.isEmpty, !name.isEmpty else {
+                throw RequestValidationError(message: "model must look like provider/model, e.g. openai/gpt-4o-mini", param: "model")
+            }
+            return (provider, name)
+        }
+        if let defaultProvider { return (defaultProvider, model) }
+        throw RequestValidationError(message: "model must name its provider, like openai/\(model) (or send \"provider\")", param: "model")
+    }
+
+    private static func input(_ root: [String: JSONValue], kind: RequestKind) throws(RequestValidationError) -> RequestInput {
+        switch kind {
+        case .chatCompletion:
+            guard let messages = root["messages"] else { throw RequestValidationError(message: "messages is required", param: "messages") }
+            guard case .array(let items) = messages, !items.isEmpty else {
+                throw RequestValidationError(message: "messages must be a non-empty array", param: "messages")
+            }
+            var decoded: [BifrostMessage] = []
+            for (index, item) in items.enumerated() {
+                do {
+                    decoded.append(try JSONDecoder().decode(BifrostMessage.self, from: JSONEncoder().encode(item)))
+                } catch {
+                    throw RequestValidationError(message: "messages[\(index)] is not a valid message: \(describe(error))",
+                                                 param: "messages[\(index)]")
+                }
+            }
+            return .chat(decoded)
+        case .textCompletion:
+            guard let prompt = root["prompt"] ?? root["text"] else { throw RequestValidationError(message: "prompt is required", param: "prompt") }
+            switch prompt {
+            case .string(let text): return .text(text)
+            case .array(let parts) where parts.count == 1: if case .string(let text) = parts[0] { return .text(text) }
+            default: break
+            }
+            throw RequestValidationError(message: "prompt must be a string", param: "prompt")
+        case .embedding:
+            guard let value = root["input"] else { throw RequestValidationError(message: "input is required", param: "input") }
+            switch value {
+            case .string(let text): return .embedding([text])
+            case .array(let items):
+                var texts: [String] = []
+                for item in items {
+                    guard case .string(let text) = item else { throw RequestValidationError(message: "input must be a string or an array of strings", param: "input") }
+                    texts.append(text)
+                }
+                guard !texts.isEmpty else { throw RequestValidationError(message: "input must not be empty", param: "input") }
+                return .embedding(texts)
+            default:
+                throw RequestValidationError(message: "input must be a string or an array of strings", param: "input")
+            }
+        }
+    }
+
+    /// Top-level OpenAI parameters; anything unknown goes to `extra`.
+    private static func parameters(_ root: [String: JSONValue]) throws(RequestValidationError) -> ModelParameters {
+        var known: [String: JSONValue] = [:]
+        var extra: [String: JSONValue] = [:]
+        for (name, value) in root where !structural.contains(name) {
+            if Self.knownParameters.contains(name) { known[name] = value } else { extra[name] = value }
+        }
+        var params = try decodeParameters(known)
+        params.extra = extra
+        return params
+    }
+
+    private static let knownParameters: Set<String> = ["temperature", "top_p", "top_k", "max_tokens", "max_completion_tokens", "stop",
+                                                       "presence_penalty", "frequency_penalty", "response_format", "tools",
+                                                       "tool_choice", "parallel_tool_calls", "seed", "user", "stop_sequences"]
+
+    private static func merge(_ params: ModelParameters, with nested: [String: JSONValue]) throws(RequestValidationError) -> ModelParameters {
+        var merged = try decodeParameters(nested.filter { knownParameters.contains($0.key) })
+        merged.extra = params.extra.merging(nested.filter { !knownParameters.contains($0.key) }) { first, _ in first }
+        return merged
+    }
+
+    private static func decodeParameters(_ values: [String: JSONValue]) throws(RequestValidationError) -> ModelParameters {
+        var normalized = values
+        if let stop = normalized["stop"] ?? normalized["stop_sequences"] {
+            normalized["stop_sequences"] = nil
+            if case .string(let single) = stop { normalized["stop"] = .array([.string(single)]) } else { normalized["stop"] = stop }
+        }
+        if normalized["max_tokens"] == nil, let value = normalized["max_completion_tokens"] { normalized["max_tokens"] = value }
+        normalized["max_completion_tokens"] = nil
+        do {
+            return try JSONDecoder().decode(ModelParameters.self, from: JSONEncoder().encode(JSONValue.object(normalized)))
+        } catch {
+            let detail = describe(error)
+            let field = detail.split(separator: ":").first.map(String.init)
+            throw RequestValidationError(message: "invalid parameter \(detail)", param: field)
+        }
+    }
+
+    private static func fallbacks(_ value: JSONValue?) throws(RequestValidationError) -> [Fallback] {
+        guard let value else { return [] }
+        guard case .array(let items) = value else { throw RequestValidationError(message: "fallbacks must be an array", param: "fallbacks") }
+        var result: [Fallback] = []
+        for (index, item) in items.enumerated() {
+            switch item {
+            case .string(let text):
+                guard let slash = text.firstIndex(of: "/"), slash != text.startIndex, text.index(after: slash) != text.endIndex else {
+                    throw RequestValidationError(message: "fallbacks[\(index)] must look like provider/model", param: "fallbacks[\(index)]")
+                }
+                result.append(Fallback(provider: text[..<slash].lowercased(), model: String(text[text.index(after: slash)...])))
+            case .object:
+                guard let provider = item["provider"]?.stringValue, let model = item["model"]?.stringValue else {
+                    throw RequestValidationError(message: "fallbacks[\(index)] needs provider and model", param: "fallbacks[\(index)]")
+                }
+                result.append(Fallback(provider: provider.lowercased(), model: model))
+            default:
+                throw RequestValidationError(message: "fallbacks[\(index)] must be \"provider/model\" or {provider, model}", param: "fallbacks[\(index)]")
+            }
+        }
+        return result
+    }
+
+    static func describe(_ error: any Error) -> String {
+        guard let decoding = error as? DecodingError else { return "\(error)" }
+        switch decoding {
+        case .typeMismatch(_, let context), .valueNotFound(_, let context), .keyNotFound(_, let context), .dataCorrupted(let context):
+            let path = context.codingPath.map(\.stringValue).filter { !$0.isEmpty }.joined(separator: ".")
+            return path.isEmpty ? context.debugDescription : "\(path): \(context.debugDescription)"
+        @unknown default:
+            return "\(error)"
+        }
+    }
+}
