@@ -8,10 +8,10 @@ MOCK_BIN    = .build/release/bifrost-mock
 
 # System packages: build needs (libssl-dev, zlib1g-dev), tests and benchmarks need the rest.
 BUILD_PACKAGES = libssl-dev zlib1g-dev pkg-config
-TEST_PACKAGES  = curl netcat-openbsd openssl gzip
+TEST_PACKAGES  = curl netcat-openbsd openssl gzip python3-venv
 BENCH_PACKAGES = wrk nginx-light curl nghttp2-client openssl
 
-.PHONY: run build build-tools test bench-server bench-client mock deps-build deps-test deps-bench clean
+.PHONY: run build build-tools test bench-server bench-client bench-core mock deps-build deps-test deps-bench clean
 
 run: build
 	$(RELEASE_BIN) -config $(CONFIG) -host $(HOST) -port $(PORT)
@@ -19,9 +19,11 @@ run: build
 build: deps-build
 	$(SWIFT) build -c release --product bifrost-http
 
+# Tests run one at a time: live-socket suites block a thread each while they wait for the server.
 test: deps-build deps-test
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+	$(SWIFT) test --skip-build --no-parallel
+	bash scripts/sdk-tests.sh
 
 # The mock upstream and the client load generator, for benchmarks and the demo.
 build-tools: deps-build
@@ -34,6 +36,9 @@ mock: build-tools
 
 bench-server: build deps-bench
 	BIFROST_BIN=$(RELEASE_BIN) bash scripts/bench-server.sh
+
+bench-core: deps-build
+	bash scripts/bench-core.sh
 
 bench-client: build-tools deps-bench
 	BIFROST_MOCK_BIN=$(MOCK_BIN) BENCH_CLIENT_BIN=.build/release/bifrost-bench-client bash scripts/bench-client.sh

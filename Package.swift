@@ -171,7 +171,8 @@ let package = Package(
         .testTarget(name: "BifrostHTTPTests", dependencies: ["BifrostHTTP"], swiftSettings: strict),
         .testTarget(
             name: "BifrostTransportTests",
-            dependencies: ["BifrostTransport", "BifrostCore", "BifrostHTTP", "BifrostIO", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["BifrostTransport", "BifrostCore", "BifrostTestSupport", "BifrostMock", "BifrostTLS",
+                           .product(name: "BifrostPluginKit", package: "BifrostPluginKit"), "BifrostHTTP", "BifrostIO", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
         .testTarget(

@@ -25,7 +25,8 @@ public struct HTTPExchangeRecord: Sendable {
     public let requestBytes: Int
     /// Response bytes queued: head plus body (chunk framing included for chunked streams).
     public let responseBytes: Int
-    /// From the request's first byte being read to the response's last byte being queued.
+    /// From the server starting on the request's head (its first bytes read; for a pipelined
+    /// request, the previous response queued) to the response's last byte being queued.
     public let duration: Duration
     /// False for a streamed response cut off because the connection closed before it finished.
     public let completed: Bool

@@ -23,7 +23,8 @@ extension MockReply {
             return
         }
         let reply = self
-        let task = Task { await reply.send(plan, to: responder) }
+        // On the connection's loop: no hop to the cooperative pool for each write.
+        let task = Task(executorPreference: responder.eventLoop) { await reply.send(plan, to: responder) }
         responder.onCancel { task.cancel() }
     }
 

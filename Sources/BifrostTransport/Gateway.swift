@@ -17,6 +17,8 @@ public struct GatewayOptions: Sendable {
     public var dropExcessRequests = false
     /// `-prometheus-labels`: extra metric labels, read from `x-bf-prom-<name>` headers.
     public var prometheusLabels: [String] = []
+    /// TLS for upstream calls (verification on, system trust store unless a CA file is given).
+    public var upstreamTLS = TLSClientConfiguration()
     /// Plugins to run before the built-in ones, in order (direct instantiation).
     public var plugins: [any Plugin] = []
 
@@ -40,7 +42,9 @@ public final class Gateway: Sendable {
         serverConfiguration.port = port
         let tlsContext = try options.tls.map { try TLSContext(server: $0) }
         group = try EventLoopGroup(loopCount: config.eventLoops ?? EventLoopGroup.defaultLoopCount)
-        client = try HTTPClient(group: group, logger: logger)
+        var clientConfiguration = HTTPClientConfiguration()
+        clientConfiguration.tls = options.upstreamTLS
+        client = try HTTPClient(group: group, configuration: clientConfiguration, logger: logger)
         var engineOptions = BifrostOptions()
         engineOptions.dropExcessRequests = options.dropExcessRequests
         engineOptions.initialPoolSize = options.poolSize
@@ -84,7 +88,8 @@ public final class Gateway: Sendable {
         server.shutdown()
         let done = DispatchSemaphore(value: 0)
         let engine = self.engine
-        Task {
+        // On a loop thread, not Swift's cooperative pool: the caller may be blocking a pool thread.
+        Task(executorPreference: group.loops[0]) {
             await engine.shutdown(gracePeriod: .milliseconds(Int64(grace * 1000)))
             done.signal()
         }

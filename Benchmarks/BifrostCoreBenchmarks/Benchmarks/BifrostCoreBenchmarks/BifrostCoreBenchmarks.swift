@@ -127,9 +127,8 @@ let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .init(
         metrics: [.wallClock, .throughput, .mallocCountTotal, .mallocBytesCount, CoreMetrics.cpu, CoreMetrics.queueWait],
         timeUnits: .nanoseconds,
-        // Plain numbers (no K/M prefixes), so per-request figures keep their digits.
-        units: [.throughput: .count, .mallocCountTotal: .count, .mallocBytesCount: .count,
-                CoreMetrics.cpu: .count, CoreMetrics.queueWait: .count],
+        // Plain counts (no K/M prefixes), so per-request figures keep their digits.
+        units: [.mallocCountTotal: .count, .mallocBytesCount: .count, CoreMetrics.cpu: .count, CoreMetrics.queueWait: .count],
         warmupIterations: 3,
         scalingFactor: .kilo,
         maxDuration: .seconds(2),
