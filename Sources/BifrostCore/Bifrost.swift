@@ -28,7 +28,7 @@ public final class Bifrost: Sendable {
     private let options: BifrostOptions
     private let providers = Mutex<[String: ProviderSlot]>([:])
     private let lifecycle = Mutex<(accepting: Bool, inFlight: Int, cleanedUp: Bool)>((true, 0, false))
-    private let random = Mutex(SystemRandomNumberGenerator())
+    private let random = Mutex(FastRandom())
 
     private struct ProviderSlot: Sendable {
         let provider: any Provider

@@ -6,6 +6,8 @@ public struct KeySelector: Sendable {
     /// `avoiding` is left out when another eligible key exists (a retry after 401/403/429).
     public static func select<R: RandomNumberGenerator>(from keys: [ProviderKey], model: String, avoiding: ProviderKey? = nil,
                                                         using generator: inout R) -> ProviderKey? {
+        // The common case, one key: no filtering array, no random number.
+        if keys.count == 1 { return keys[0].serves(model) ? keys[0] : nil }
         var eligible = keys.filter { $0.serves(model) }
         if let avoiding, eligible.count > 1 { eligible.removeAll { $0 == avoiding } }
         guard !eligible.isEmpty else { return nil }
