@@ -101,7 +101,11 @@ let package = Package(
         // What the executables share: log set-up and stop signals.
         .target(
             name: "BifrostCLI",
-            dependencies: [.product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "BifrostTLS",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict
         ),
         // The executable: flags and wiring only.

@@ -1,6 +1,5 @@
 import ArgumentParser
 import BifrostCLI
-import BifrostTLS
 import BifrostTransport
 import Foundation
 import Glibc
@@ -27,17 +26,7 @@ struct BifrostHTTPCommand: ParsableCommand {
             help: "Port to listen on.")
     var port: Int = 8080
 
-    @Option(name: [.customLong("log-level", withSingleDash: true), .customLong("log-level")],
-            help: "debug, info, warn or error (default: $BIFROST_LOG_LEVEL or info).")
-    var logLevel: String?
-
-    @Option(name: [.customLong("tls-cert", withSingleDash: true), .customLong("tls-cert")],
-            help: "PEM certificate chain: serve HTTPS (needs -tls-key).")
-    var tlsCert: String?
-
-    @Option(name: [.customLong("tls-key", withSingleDash: true), .customLong("tls-key")],
-            help: "PEM private key for -tls-cert.")
-    var tlsKey: String?
+    @OptionGroup var server: ServerFlags
 
     @Option(name: [.customLong("pool-size", withSingleDash: true), .customLong("pool-size")],
             help: "Objects prepared for reuse between requests.")
@@ -56,17 +45,11 @@ struct BifrostHTTPCommand: ParsableCommand {
         for label in Self.labels(prometheusLabels) where !label.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) || label.first!.isNumber {
             throw ValidationError("-prometheus-labels: \"\(label)\" is not a valid Prometheus label name")
         }
-        if (tlsCert == nil) != (tlsKey == nil) {
-            throw ValidationError("-tls-cert and -tls-key go together: give both to serve HTTPS, or neither")
-        }
-        guard (0...65_535).contains(port) else { throw ValidationError("-port \(port) is out of range (0-65535)") }
-        if let logLevel, CommandLineSupport.logLevel(logLevel) == nil {
-            throw ValidationError("-log-level \(logLevel): use debug, info, warn or error")
-        }
+        try ServerFlags.validate(port: port)
     }
 
     func run() throws {
-        CommandLineSupport.bootstrapLogging(flag: logLevel)
+        CommandLineSupport.bootstrapLogging(flag: server.logLevel)
         let logger = Logger(label: "bifrost")
 
         let gatewayConfig: GatewayConfig
@@ -82,7 +65,7 @@ struct BifrostHTTPCommand: ParsableCommand {
         let gateway: Gateway
         do {
             var options = GatewayOptions()
-            options.tls = tlsCert.map { TLSServerConfiguration(certificateChainFile: $0, privateKeyFile: tlsKey!) }
+            options.tls = server.tls
             options.poolSize = poolSize
             options.dropExcessRequests = dropExcessRequests
             options.prometheusLabels = Self.labels(prometheusLabels)

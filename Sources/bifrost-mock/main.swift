@@ -46,26 +46,13 @@ struct BifrostMockCommand: ParsableCommand {
             help: "Event loop threads (default: one per core).")
     var eventLoops: Int?
 
-    @Option(name: [.customLong("log-level", withSingleDash: true), .customLong("log-level")],
-            help: "debug, info, warn or error (default: $BIFROST_LOG_LEVEL or info).")
-    var logLevel: String?
-
-    @Option(name: [.customLong("tls-cert", withSingleDash: true), .customLong("tls-cert")],
-            help: "PEM certificate chain: serve HTTPS (needs -tls-key).")
-    var tlsCert: String?
-
-    @Option(name: [.customLong("tls-key", withSingleDash: true), .customLong("tls-key")],
-            help: "PEM private key for -tls-cert.")
-    var tlsKey: String?
+    @OptionGroup var flags: ServerFlags
 
     /// In-flight requests (a stalled one, say) get this long on SIGTERM/SIGINT.
     static let shutdownGraceSeconds: Double = 5
 
     mutating func validate() throws {
-        if (tlsCert == nil) != (tlsKey == nil) {
-            throw ValidationError("-tls-cert and -tls-key go together: give both to serve HTTPS, or neither")
-        }
-        guard (0...65_535).contains(port) else { throw ValidationError("-port \(port) is out of range (0-65535)") }
+        try ServerFlags.validate(port: port)
         for (flag, value) in [("-latency-ms", latencyMilliseconds), ("-stall-ms", stallMilliseconds), ("-drip-ms", dripMilliseconds)]
         where !(0...3_600_000).contains(value) {
             throw ValidationError("\(flag) \(value) is out of range (0-3600000)")
@@ -73,13 +60,10 @@ struct BifrostMockCommand: ParsableCommand {
         if let eventLoops, !(1...1024).contains(eventLoops) {
             throw ValidationError("-event-loops \(eventLoops) is out of range (1-1024)")
         }
-        if let logLevel, CommandLineSupport.logLevel(logLevel) == nil {
-            throw ValidationError("-log-level \(logLevel): use debug, info, warn or error")
-        }
     }
 
     func run() throws {
-        CommandLineSupport.bootstrapLogging(flag: logLevel)
+        CommandLineSupport.bootstrapLogging(flag: flags.logLevel)
         let logger = Logger(label: "bifrost-mock")
 
         let stopSignals = StopSignals.block()
@@ -95,9 +79,7 @@ struct BifrostMockCommand: ParsableCommand {
         let group: EventLoopGroup
         let server: HTTPServer
         do {
-            let tls = try tlsCert.map {
-                try TLSContext(server: TLSServerConfiguration(certificateChainFile: $0, privateKeyFile: tlsKey!))
-            }
+            let tls = try flags.tls.map { try TLSContext(server: $0) }
             group = try EventLoopGroup(loopCount: eventLoops ?? EventLoopGroup.defaultLoopCount, name: "mock-loop")
             server = HTTPServer(configuration: configuration, group: group, handler: provider, tls: tls, logger: logger)
             provider.statistics.attach(server)
@@ -107,7 +89,7 @@ struct BifrostMockCommand: ParsableCommand {
             throw ExitCode(1)
         }
         let address = host.contains(":") ? "[\(host)]" : host
-        logger.info("bifrost-mock listening on \(tlsCert == nil ? "http" : "https")://\(address):\(server.port)")
+        logger.info("bifrost-mock listening on \(flags.tls == nil ? "http" : "https")://\(address):\(server.port)")
 
         logger.info("received \(stopSignals.wait()); stopping")
         server.shutdown()
