@@ -8,7 +8,7 @@ MOCK_BIN    = .build/release/bifrost-mock
 
 # System packages: build needs (libssl-dev, zlib1g-dev), tests and benchmarks need the rest.
 BUILD_PACKAGES = libssl-dev zlib1g-dev pkg-config
-TEST_PACKAGES  = curl netcat-openbsd openssl gzip python3-venv
+TEST_PACKAGES  = curl netcat-openbsd openssl gzip python3-venv prometheus
 BENCH_PACKAGES = wrk nginx-light curl nghttp2-client openssl
 
 .PHONY: run build build-tools test bench-server bench-client bench-core mock deps-build deps-test deps-bench clean

@@ -91,6 +91,7 @@ let package = Package(
             dependencies: [
                 "BifrostCore",
                 "BifrostProviders",
+                "BifrostMetrics",
                 .product(name: "BifrostPluginKit", package: "BifrostPluginKit"),
                 "BifrostHTTP",
                 "BifrostTLS",

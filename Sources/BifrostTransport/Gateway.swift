@@ -1,6 +1,7 @@
 import BifrostCore
 import BifrostHTTP
 import BifrostIO
+import BifrostMetrics
 import BifrostPluginKit
 import BifrostProviders
 import BifrostTLS
@@ -31,6 +32,7 @@ public final class Gateway: Sendable {
     public let server: HTTPServer
     public let engine: Bifrost
     public let client: HTTPClient
+    public let metrics: MetricsExporter
     private let logger: Logger
     private let scheme: String
     private let warnings: [String]
@@ -49,10 +51,20 @@ public final class Gateway: Sendable {
         engineOptions.dropExcessRequests = options.dropExcessRequests
         engineOptions.initialPoolSize = options.poolSize
         engineOptions.logger = logger
+        metrics = MetricsExporter(customLabels: options.prometheusLabels)
+        for (name, reason) in metrics.customLabels.ignored {
+            logger.warning("prometheus label ignored", metadata: ["label": "\(name)", "reason": "\(reason)"])
+        }
+        // The built-in Prometheus plugin runs after the configured plugins.
         engine = Bifrost(account: StaticAccount(config.engine.providers), providers: ProviderCatalog.factory(client: client),
-                         plugins: options.plugins, options: engineOptions)
-        let router = Gateway.routes(engine: engine, providers: config.engine.providers, logger: logger)
-        server = HTTPServer(configuration: serverConfiguration, group: group, handler: router, tls: tlsContext, logger: logger)
+                         plugins: options.plugins + [metrics.makePlugin()], options: engineOptions)
+        var router = Gateway.routes(engine: engine, providers: config.engine.providers, logger: logger)
+        let exporter = metrics
+        router.add("GET", "/metrics") { _, responder in responder.send(exporter.response()) }
+        let paths = router.paths
+        let observer = metrics.makeHTTPMetrics { paths.contains($0) ? $0 : HTTPMetrics.unmatched }
+        server = HTTPServer(configuration: serverConfiguration, group: group, handler: router, tls: tlsContext,
+                            logger: logger, observer: observer)
         scheme = tlsContext == nil ? "http" : "https"
         self.logger = logger
         warnings = config.engine.warnings

@@ -10,6 +10,9 @@ public struct Router: HTTPHandler {
 
     public init() {}
 
+    /// Every registered path (the bounded set metrics may use as labels).
+    public var paths: Set<String> { Set(routes.keys) }
+
     /// Adds a handler for `method` (e.g. `"POST"`) on the exact `path`.
     public mutating func add(_ method: String, _ path: String, _ handler: @escaping Handler) {
         routes[path, default: [:]][method] = handler

@@ -42,7 +42,8 @@ struct BifrostHTTPCommand: ParsableCommand {
 
     mutating func validate() throws {
         guard (1...1_000_000).contains(poolSize) else { throw ValidationError("-pool-size \(poolSize) must be 1 to 1000000") }
-        for label in Self.labels(prometheusLabels) where !label.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) || label.first!.isNumber {
+        for label in Self.labels(prometheusLabels)
+        where !label.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-") }) || label.first!.isNumber {
             throw ValidationError("-prometheus-labels: \"\(label)\" is not a valid Prometheus label name")
         }
         try ServerFlags.validate(port: port)

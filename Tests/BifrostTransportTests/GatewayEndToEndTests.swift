@@ -37,11 +37,12 @@ final class TestGateway: Sendable {
     let gateway: Gateway
     var port: Int { gateway.server.port }
 
-    init(providers: String, dropExcess: Bool = false) throws {
+    init(providers: String, dropExcess: Bool = false, prometheusLabels: [String] = []) throws {
         let config = try GatewayConfig.parse(Data(#"{"providers": \#(providers)}"#.utf8), path: "test.json", environment: [:])
         var options = GatewayOptions()
         options.upstreamTLS.caFile = TestCertificates.shared.caFile
         options.dropExcessRequests = dropExcess
+        options.prometheusLabels = prometheusLabels
         var quiet = Logger(label: "test-gateway")
         quiet.logLevel = .error
         var withLoops = config
@@ -221,6 +222,28 @@ extension LiveGatewayTests {
                 #expect(eventually { mock.server.server.openConnections == 1 })
             }  // the client goes away; the mock would otherwise stall for 30 s
             #expect(eventually(within: 3) { mock.server.server.openConnections == 0 })
+        }
+
+        @Test func metricsCountKnownTrafficWithCustomLabels() throws {
+            let mock = try MockServerFixture()
+            let gateway = try TestGateway(providers: #"{"openai": {"keys": [{"value": "sk-never-in-metrics"}], "network_config": {"base_url": "https://localhost:\#(mock.port)"}}}"#,
+                                          prometheusLabels: ["team"])
+            for _ in 0..<3 {
+                let client = try gateway.client()
+                try client.send(TestClient.request("POST", "/v1/chat/completions", body: #"{"model":"openai/gpt-4o-mini","messages":[{"role":"user","content":"hi"}]}"#,
+                                                   headers: [("x-bf-prom-team", "search")]))
+                #expect(try client.readResponse().status == 200)
+            }
+            _ = try gateway.post("/v1/chat/completions", #"{"model":"openai/mock-fault-status-503","messages":[{"role":"user","content":"hi"}]}"#)
+            let client = try gateway.client()
+            try client.send("GET /metrics HTTP/1.1\r\nHost: t\r\n\r\n")
+            let text = try client.readResponse().bodyText
+            #expect(text.contains(#"bifrost_upstream_requests_total{provider="openai",model="gpt-4o-mini",method="chat_completion",team="search"} 3"#))
+            #expect(text.contains(#"bifrost_success_requests_total{provider="openai",model="gpt-4o-mini",method="chat_completion",team="search"} 3"#))
+            #expect(text.contains(#"status_code="503""#))
+            #expect(text.contains(#"http_requests_total{path="/v1/chat/completions",method="POST",status="200",team="search"} 3"#))
+            #expect(text.contains("process_resident_memory_bytes"))
+            #expect(!text.contains("sk-never-in-metrics"))
         }
 
         @Test func modelsAreListedFromTheConfig() throws {
