@@ -303,6 +303,7 @@ median() { # median of the arguments, "-" if none
 
 diff_of() { [[ "$1" == - || "$2" == - ]] && echo - || awk -v a="$1" -v b="$2" 'BEGIN { print a - b }'; }
 ratio() { [[ "$1" == - || "$2" == - ]] && echo - || awk -v a="$1" -v b="$2" 'BEGIN { if (b != 0) printf "%.2f", a / b; else print "-" }'; }
+exact_ratio() { [[ "$1" == - || "$2" == - ]] && echo - || awk -v a="$1" -v b="$2" 'BEGIN { if (b != 0) printf "%.6f", a / b; else print "-" }'; }  # for verdicts
 
 # cpu_per_request TICKS REQUESTS → microseconds of CPU per request, "-" when unknown
 cpu_per_request() {
@@ -685,14 +686,14 @@ for scheme in http https; do
         "$(ratio "$b" "$n")" "$(verdict "$b" "<=" "$limit")"
 done
 for scheme in http https; do
-    b="${MED[$scheme 64 bifrost rps]}"; n="${MED[$scheme 64 nginx rps]}"; rr="$(ratio "$b" "$n")"
-    row "req/s, c=64, $scheme upstream ≥ $TARGET_RPS_RATIO × nginx's" "$(fmt_rps "$b")" "$(fmt_rps "$n")" "$rr" \
-        "$(verdict "$rr" ">=" "$TARGET_RPS_RATIO")"
+    b="${MED[$scheme 64 bifrost rps]}"; n="${MED[$scheme 64 nginx rps]}"
+    row "req/s, c=64, $scheme upstream ≥ $TARGET_RPS_RATIO × nginx's" "$(fmt_rps "$b")" "$(fmt_rps "$n")" "$(ratio "$b" "$n")" \
+        "$(verdict "$(exact_ratio "$b" "$n")" ">=" "$TARGET_RPS_RATIO")"
 done
 read -r b_rps _ _ _ b_non2xx b_errors _ _ <<<"${RATE_RESULT[bifrost]:-- - - 0 0 0 none -}"
 read -r n_rps _ _ _ n_non2xx n_errors _ _ <<<"${RATE_RESULT[nginx]:-- - - 0 0 0 none -}"
-held="$(ratio "$b_rps" "$RATE")"
-rate_verdict="$(verdict "$held" ">=" "$TARGET_RATE_HELD")"
+held="$([[ "$b_rps" == - ]] && echo - || awk -v a="$b_rps" -v b="$RATE" 'BEGIN { printf "%.3f", a / b }')"
+rate_verdict="$(verdict "$(exact_ratio "$b_rps" "$RATE")" ">=" "$TARGET_RATE_HELD")"
 ((b_non2xx + b_errors > 0)) && rate_verdict="MISS ($((b_non2xx + b_errors)) errors)"
 row "$RATE req/s held (≥ $(awk -v t="$TARGET_RATE_HELD" 'BEGIN { print t * 100 }')%) with 0 errors" \
     "$(fmt_rps "$b_rps")/$((b_non2xx + b_errors))err" "$(fmt_rps "$n_rps")/$((n_non2xx + n_errors))err" "$held" "$rate_verdict"

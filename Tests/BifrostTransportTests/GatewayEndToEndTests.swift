@@ -100,6 +100,35 @@ extension LiveGatewayTests {
             #expect(upstreamBody["stream"] == nil)
         }
 
+        @Test(arguments: ["openai", "groq", "mistral", "openrouter", "cerebras", "parasail", "sgl", "ollama", "inhouse"])
+        func everyOpenAICompatibleProviderCallsItsBaseURLWithItsKey(_ provider: String) throws {
+            let upstream = try CapturingUpstream()
+            let keyless = provider == "ollama"
+            let keys = keyless ? "" : #""keys": [{"value": "key-for-\#(provider)"}], "#
+            let custom = provider == "inhouse" ? #", "custom_provider_config": {"base_provider_type": "openai"}"# : ""
+            let gateway = try TestGateway(providers: #"{"\#(provider)": {\#(keys)"network_config": {"base_url": "https://localhost:\#(upstream.server.port)/v1"}\#(custom)}}"#)
+            let response = try gateway.post("/v1/chat/completions", #"{"model":"\#(provider)/some-model","messages":[{"role":"user","content":"hi"}]}"#)
+            #expect(response.status == 200)
+            let sent = try #require(upstream.last)
+            #expect(sent.target == "/v1/chat/completions")  // a base URL ending in /v1 gets no second /v1
+            #expect(sent.headers["authorization"] == (keyless ? nil : "Bearer key-for-\(provider)"))
+            let extra = jsonObject(response.bodyText)?["extra_fields"] as? [String: Any]
+            #expect(extra?["provider"] as? String == provider)
+        }
+
+        @Test func textCompletionAndEmbeddingRoutesReachTheirUpstreamPaths() throws {
+            let mock = try MockServerFixture()
+            let gateway = try TestGateway(providers: #"{"openai": {"keys": [{"value": "k"}], "network_config": {"base_url": "https://localhost:\#(mock.port)"}}}"#)
+            for path in ["/v1/text/completions", "/v1/completions"] {
+                let text = try gateway.post(path, #"{"model":"openai/gpt-3.5-turbo-instruct","prompt":"Say hi"}"#)
+                #expect(text.status == 200)
+                #expect(jsonObject(text.bodyText)?["object"] as? String == "text_completion")
+            }
+            let embeddings = try gateway.post("/v1/embeddings", #"{"model":"openai/text-embedding-3-small","input":["a","b"]}"#)
+            #expect(embeddings.status == 200)
+            #expect((jsonObject(embeddings.bodyText)?["data"] as? [Any])?.count == 2)
+        }
+
         @Test func bifrostOriginalBodyIsAccepted() throws {
             let upstream = try CapturingUpstream()
             let gateway = try TestGateway(providers: #"{"openai": {"keys": [{"value": "k"}], "network_config": {"base_url": "https://localhost:\#(upstream.server.port)"}}}"#)
