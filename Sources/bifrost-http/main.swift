@@ -77,7 +77,9 @@ struct BifrostHTTPCommand: ParsableCommand {
             throw ExitCode(1)
         }
 
-        logger.info("received \(stopSignals.wait())")
+        // Wait first: the log message is only built when info logging is on.
+        let signal = stopSignals.wait()
+        logger.info("received \(signal)")
         gateway.stop()
     }
 

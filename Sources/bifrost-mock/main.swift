@@ -91,7 +91,9 @@ struct BifrostMockCommand: ParsableCommand {
         let address = host.contains(":") ? "[\(host)]" : host
         logger.info("bifrost-mock listening on \(flags.tls == nil ? "http" : "https")://\(address):\(server.port)")
 
-        logger.info("received \(stopSignals.wait()); stopping")
+        // Wait first: the log message is only built when info logging is on.
+        let signal = stopSignals.wait()
+        logger.info("received \(signal); stopping")
         server.shutdown()
         group.shutdown()
         logger.info("stopped")

@@ -1,3 +1,4 @@
+import BifrostIO
 import Foundation
 import Testing
 
@@ -55,6 +56,21 @@ struct ExecutableTests {
         process.terminate()  // SIGTERM
         waitForExit(process)
         #expect(process.terminationReason == .exit)
+        #expect(process.terminationStatus == 0)
+    }
+
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: binary.path)))
+    func quietLogLevelStillServesUntilSignalled() throws {
+        let config = FileManager.default.temporaryDirectory.appendingPathComponent("bifrost-quiet-\(getpid()).json")
+        try Data("{}".utf8).write(to: config)
+        defer { try? FileManager.default.removeItem(at: config) }
+        let probe = try Socket.listen(host: "127.0.0.1", port: 0, reusePort: false)
+        closeDescriptor(probe.fd)
+        let (process, _) = try launch(["-config", config.path, "-host", "127.0.0.1", "-port", "\(probe.port)", "-log-level", "error"])
+        usleep(500_000)
+        #expect(process.isRunning, "bifrost-http must keep serving at -log-level error")
+        process.terminate()
+        waitForExit(process)
         #expect(process.terminationStatus == 0)
     }
 
