@@ -24,7 +24,7 @@ enum CompletionRequestDecoder {
     static func decode(_ body: [UInt8], kind: RequestKind, defaultProvider: String? = nil) throws(RequestValidationError) -> BifrostRequest {
         let root: [String: JSONValue]
         do {
-            guard case .object(let members) = try JSONDecoder().decode(JSONValue.self, from: Data(body)) else {
+            guard case .object(let members) = try JSONValue.parse(body) else {
                 throw RequestValidationError(message: "the request body must be a JSON object", param: nil)
             }
             root = members
@@ -76,13 +76,9 @@ enum CompletionRequestDecoder {
                 throw RequestValidationError(message: "messages must be a non-empty array", param: "messages")
             }
             var decoded: [BifrostMessage] = []
+            decoded.reserveCapacity(items.count)
             for (index, item) in items.enumerated() {
-                do {
-                    decoded.append(try JSONDecoder().decode(BifrostMessage.self, from: JSONEncoder().encode(item)))
-                } catch {
-                    throw RequestValidationError(message: "messages[\(index)] is not a valid message: \(describe(error))",
-                                                 param: "messages[\(index)]")
-                }
+                decoded.append(try MessageConversion.message(item, path: "messages[\(index)]"))
             }
             return .chat(decoded)
         case .textCompletion:
@@ -118,36 +114,17 @@ enum CompletionRequestDecoder {
         for (name, value) in root where !structural.contains(name) {
             if Self.knownParameters.contains(name) { known[name] = value } else { extra[name] = value }
         }
-        var params = try decodeParameters(known)
-        params.extra = extra
-        return params
+        return try MessageConversion.parameters(known, extra: extra)
     }
 
     private static let knownParameters: Set<String> = ["temperature", "top_p", "top_k", "max_tokens", "max_completion_tokens", "stop",
                                                        "presence_penalty", "frequency_penalty", "response_format", "tools",
                                                        "tool_choice", "parallel_tool_calls", "seed", "user", "stop_sequences"]
 
+    /// Bifrost's original body: parameters nested under `params` (they win over top-level ones).
     private static func merge(_ params: ModelParameters, with nested: [String: JSONValue]) throws(RequestValidationError) -> ModelParameters {
-        var merged = try decodeParameters(nested.filter { knownParameters.contains($0.key) })
-        merged.extra = params.extra.merging(nested.filter { !knownParameters.contains($0.key) }) { first, _ in first }
-        return merged
-    }
-
-    private static func decodeParameters(_ values: [String: JSONValue]) throws(RequestValidationError) -> ModelParameters {
-        var normalized = values
-        if let stop = normalized["stop"] ?? normalized["stop_sequences"] {
-            normalized["stop_sequences"] = nil
-            if case .string(let single) = stop { normalized["stop"] = .array([.string(single)]) } else { normalized["stop"] = stop }
-        }
-        if normalized["max_tokens"] == nil, let value = normalized["max_completion_tokens"] { normalized["max_tokens"] = value }
-        normalized["max_completion_tokens"] = nil
-        do {
-            return try JSONDecoder().decode(ModelParameters.self, from: JSONEncoder().encode(JSONValue.object(normalized)))
-        } catch {
-            let detail = describe(error)
-            let field = detail.split(separator: ":").first.map(String.init)
-            throw RequestValidationError(message: "invalid parameter \(detail)", param: field)
-        }
+        let extra = params.extra.merging(nested.filter { !knownParameters.contains($0.key) }) { first, _ in first }
+        return try MessageConversion.parameters(nested.filter { knownParameters.contains($0.key) }, extra: extra)
     }
 
     private static func fallbacks(_ value: JSONValue?) throws(RequestValidationError) -> [Fallback] {

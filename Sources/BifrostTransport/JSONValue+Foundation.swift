@@ -1,0 +1,31 @@
+import BifrostPluginKit
+import Foundation
+
+extension JSONValue {
+    /// Parses JSON bytes with `JSONSerialization` (one pass, no thrown errors per node, unlike
+    /// decoding `JSONValue` through `JSONDecoder`), then converts the tree.
+    static func parse(_ bytes: [UInt8]) throws -> JSONValue {
+        let object = try JSONSerialization.jsonObject(with: Data(bytes), options: [.fragmentsAllowed])
+        return JSONValue(foundation: object)
+    }
+
+    init(foundation value: Any) {
+        switch value {
+        case let string as String:
+            self = .string(string)
+        case let number as NSNumber:
+            // NSNumber also carries booleans; tell them apart by their type encoding.
+            if String(cString: number.objCType) == "c", "\(type(of: number))".contains("Boolean") {
+                self = .bool(number.boolValue)
+            } else {
+                self = .number(number.doubleValue)
+            }
+        case let array as [Any]:
+            self = .array(array.map(JSONValue.init(foundation:)))
+        case let object as [String: Any]:
+            self = .object(object.mapValues(JSONValue.init(foundation:)))
+        default:
+            self = .null
+        }
+    }
+}

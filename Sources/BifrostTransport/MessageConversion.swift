@@ -1,0 +1,127 @@
+import BifrostPluginKit
+
+/// Builds chat messages and parameters from parsed JSON without another decoding pass.
+/// Errors name the path, e.g. `messages[1].content`.
+enum MessageConversion {
+    static func message(_ value: JSONValue, path: String) throws(RequestValidationError) -> BifrostMessage {
+        guard case .object(let fields) = value else { throw invalid(path, "must be an object") }
+        guard case .string(let role)? = fields["role"] else { throw invalid("\(path).role", "is required and must be a string") }
+        var message = BifrostMessage(role: role)
+        switch fields["content"] {
+        case nil, .null?: break
+        case .string(let text)?: message.content = .text(text)
+        case .array(let parts)?:
+            var converted: [ContentPart] = []
+            for (index, part) in parts.enumerated() { converted.append(try contentPart(part, path: "\(path).content[\(index)]")) }
+            message.content = .parts(converted)
+        default: throw invalid("\(path).content", "must be a string or an array of parts")
+        }
+        if let name = fields["name"] {
+            guard case .string(let text) = name else { throw invalid("\(path).name", "must be a string") }
+            message.name = text
+        }
+        if let id = fields["tool_call_id"] {
+            guard case .string(let text) = id else { throw invalid("\(path).tool_call_id", "must be a string") }
+            message.toolCallID = text
+        }
+        if let calls = fields["tool_calls"], calls != .null {
+            guard case .array(let items) = calls else { throw invalid("\(path).tool_calls", "must be an array") }
+            var converted: [ToolCall] = []
+            for (index, item) in items.enumerated() {
+                let itemPath = "\(path).tool_calls[\(index)]"
+                guard let id = item["id"]?.stringValue, let name = item["function"]?["name"]?.stringValue else {
+                    throw invalid(itemPath, "needs id and function.name")
+                }
+                converted.append(ToolCall(id: id, name: name, arguments: item["function"]?["arguments"]?.stringValue ?? ""))
+            }
+            message.toolCalls = converted
+        }
+        return message
+    }
+
+    private static func contentPart(_ value: JSONValue, path: String) throws(RequestValidationError) -> ContentPart {
+        switch value["type"]?.stringValue {
+        case "text":
+            guard let text = value["text"]?.stringValue else { throw invalid("\(path).text", "is required") }
+            return .text(text)
+        case "image_url":
+            if let url = value["image_url"]?.stringValue { return .image(url: url, detail: nil) }
+            guard let url = value["image_url"]?["url"]?.stringValue else { throw invalid("\(path).image_url.url", "is required") }
+            return .image(url: url, detail: value["image_url"]?["detail"]?.stringValue)
+        default:
+            throw invalid("\(path).type", "must be text or image_url")
+        }
+    }
+
+    /// Known OpenAI parameters by name; everything else goes to `extra` untouched.
+    static func parameters(_ values: [String: JSONValue], extra: [String: JSONValue]) throws(RequestValidationError) -> ModelParameters {
+        var params = ModelParameters(extra: extra)
+        func number(_ key: String) throws(RequestValidationError) -> Double? {
+            guard let value = values[key], value != .null else { return nil }
+            guard case .number(let number) = value else { throw invalid(key, "must be a number") }
+            return number
+        }
+        func integer(_ key: String) throws(RequestValidationError) -> Int? {
+            guard let value = try number(key) else { return nil }
+            guard value.rounded() == value, abs(value) < 1e15 else { throw invalid(key, "must be an integer") }
+            return Int(value)
+        }
+        params.temperature = try number("temperature")
+        params.topP = try number("top_p")
+        params.topK = try integer("top_k")
+        let maxCompletionTokens = try integer("max_completion_tokens")
+        params.maxTokens = try integer("max_tokens") ?? maxCompletionTokens
+        params.presencePenalty = try number("presence_penalty")
+        params.frequencyPenalty = try number("frequency_penalty")
+        params.seed = try integer("seed")
+        if let stop = values["stop"] ?? values["stop_sequences"], stop != .null {
+            switch stop {
+            case .string(let single): params.stop = [single]
+            case .array(let items):
+                var stops: [String] = []
+                for item in items {
+                    guard case .string(let text) = item else { throw invalid("stop", "must be a string or an array of strings") }
+                    stops.append(text)
+                }
+                params.stop = stops
+            default: throw invalid("stop", "must be a string or an array of strings")
+            }
+        }
+        if let format = values["response_format"], format != .null { params.responseFormat = format }
+        if let user = values["user"], user != .null {
+            guard case .string(let text) = user else { throw invalid("user", "must be a string") }
+            params.user = text
+        }
+        if let parallel = values["parallel_tool_calls"], parallel != .null {
+            guard case .bool(let flag) = parallel else { throw invalid("parallel_tool_calls", "must be true or false") }
+            params.parallelToolCalls = flag
+        }
+        if let tools = values["tools"], tools != .null {
+            guard case .array(let items) = tools else { throw invalid("tools", "must be an array") }
+            var converted: [Tool] = []
+            for (index, item) in items.enumerated() {
+                guard let name = item["function"]?["name"]?.stringValue else { throw invalid("tools[\(index)].function.name", "is required") }
+                converted.append(Tool(function: FunctionDefinition(name: name, description: item["function"]?["description"]?.stringValue,
+                                                                   parameters: item["function"]?["parameters"])))
+            }
+            params.tools = converted
+        }
+        if let choice = values["tool_choice"], choice != .null {
+            switch choice {
+            case .string("none"): params.toolChoice = ToolChoice.none
+            case .string("auto"): params.toolChoice = .auto
+            case .string("required"), .string("any"): params.toolChoice = .required
+            default:
+                guard let name = choice["function"]?["name"]?.stringValue ?? choice["name"]?.stringValue else {
+                    throw invalid("tool_choice", "must be none, auto, required or {\"type\":\"function\",\"function\":{\"name\":...}}")
+                }
+                params.toolChoice = .function(name)
+            }
+        }
+        return params
+    }
+
+    private static func invalid(_ path: String, _ problem: String) -> RequestValidationError {
+        RequestValidationError(message: "\(path) \(problem)", param: path)
+    }
+}
