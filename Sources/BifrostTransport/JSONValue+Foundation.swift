@@ -9,13 +9,15 @@ extension JSONValue {
         return JSONValue(foundation: object)
     }
 
+    private static let booleanClass = ObjectIdentifier(type(of: NSNumber(value: true)))
+
     init(foundation value: Any) {
         switch value {
         case let string as String:
             self = .string(string)
         case let number as NSNumber:
-            // NSNumber also carries booleans; tell them apart by their type encoding.
-            if String(cString: number.objCType) == "c", "\(type(of: number))".contains("Boolean") {
+            // NSNumber also carries booleans, as instances of a dedicated subclass.
+            if ObjectIdentifier(type(of: number)) == Self.booleanClass {
                 self = .bool(number.boolValue)
             } else {
                 self = .number(number.doubleValue)

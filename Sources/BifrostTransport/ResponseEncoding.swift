@@ -5,18 +5,8 @@ import Foundation
 
 /// JSON and Server-Sent Event bodies for engine results.
 enum ResponseEncoding {
-    private static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.withoutEscapingSlashes]
-        return encoder
-    }()
-
     static func json(_ response: BifrostResponse) -> HTTPResponse {
-        do {
-            return .json(.ok, Array(try encoder.encode(response)))
-        } catch {
-            return Self.error(BifrostError(message: "cannot encode the response: \(error)", type: "internal_error", statusCode: 500))
-        }
+        .json(.ok, ResponseJSONWriter.encode(response))
     }
 
     /// Bifrost's error body with its status (`status_code`, else 500 for gateway faults, 400 otherwise).
@@ -29,9 +19,7 @@ enum ResponseEncoding {
     }
 
     static func errorBody(_ error: BifrostError) -> [UInt8] {
-        var body = error
-        if body.statusCode == nil { body.statusCode = error.httpStatus }
-        return (try? Array(encoder.encode(body))) ?? Array(#"{"is_bifrost_error":true,"error":{"message":"internal error"}}"#.utf8)
+        ResponseJSONWriter.encode(error)
     }
 
     static let eventStreamHead = HTTPResponseHead(status: .ok, headers: HTTPHeaders([
@@ -40,7 +28,7 @@ enum ResponseEncoding {
 
     static func event(_ chunk: BifrostResponse) -> [UInt8] {
         var bytes = Array("data: ".utf8)
-        bytes.append(contentsOf: (try? encoder.encode(chunk)) ?? Data())
+        bytes.append(contentsOf: ResponseJSONWriter.encode(chunk))
         bytes.append(contentsOf: [0x0A, 0x0A])
         return bytes
     }

@@ -1,0 +1,244 @@
+import BifrostPluginKit
+
+/// Writes responses and errors as JSON bytes by hand: the reply path's hottest encoding, where
+/// `JSONEncoder`'s generic machinery cost more than the rest of the gateway together.
+///
+/// Commas are placed by looking at the last byte: a member or element follows `{`/`[` directly,
+/// anything else gets a comma first (values never end in `{` or `[`).
+struct ResponseJSONWriter {
+    private(set) var bytes: [UInt8] = []
+
+    init(capacity: Int = 512) { bytes.reserveCapacity(capacity) }
+
+    static func encode(_ response: BifrostResponse) -> [UInt8] {
+        var writer = ResponseJSONWriter()
+        writer.write(response)
+        return writer.bytes
+    }
+
+    static func encode(_ error: BifrostError) -> [UInt8] {
+        var writer = ResponseJSONWriter(capacity: 256)
+        writer.write(error)
+        return writer.bytes
+    }
+
+    // MARK: Bifrost types
+
+    mutating func write(_ response: BifrostResponse) {
+        open()
+        member("id", response.id)
+        member("object", response.object)
+        member("created", response.created)
+        member("model", response.model)
+        key("choices")
+        array(response.choices) { $0.write($1) }
+        if let usage = response.usage {
+            key("usage")
+            open()
+            member("prompt_tokens", usage.promptTokens)
+            member("completion_tokens", usage.completionTokens)
+            member("total_tokens", usage.totalTokens)
+            if let cached = usage.cachedTokens { member("cached_tokens", cached) }
+            if let created = usage.cacheCreationTokens { member("cache_creation_tokens", created) }
+            close()
+        }
+        if let fingerprint = response.systemFingerprint { member("system_fingerprint", fingerprint) }
+        if let data = response.data {
+            key("data")
+            array(data) { writer, item in
+                writer.open()
+                writer.member("index", item.index)
+                writer.member("object", item.object)
+                writer.key("embedding")
+                writer.array(item.embedding) { $0.number($1) }
+                writer.close()
+            }
+        }
+        key("extra_fields")
+        open()
+        member("provider", response.extraFields.provider)
+        member("model", response.extraFields.model)
+        if let latency = response.extraFields.latency { member("latency", latency) }
+        if let raw = response.extraFields.rawResponse {
+            key("raw_response")
+            json(raw)
+        }
+        close()
+        close()
+    }
+
+    mutating func write(_ choice: Choice) {
+        open()
+        member("index", choice.index)
+        if let message = choice.message {
+            key("message")
+            write(message)
+        }
+        if let text = choice.text { member("text", text) }
+        if let delta = choice.delta {
+            key("delta")
+            write(delta)
+        }
+        key("finish_reason")
+        if let reason = choice.finishReason { string(reason) } else { raw("null") }
+        close()
+    }
+
+    mutating func write(_ message: BifrostMessage) {
+        open()
+        if !message.role.isEmpty { member("role", message.role) }
+        switch message.content {
+        case .text(let text)?:
+            member("content", text)
+        case .parts(let parts)?:
+            key("content")
+            array(parts) { writer, part in
+                writer.open()
+                switch part {
+                case .text(let text):
+                    writer.member("type", "text")
+                    writer.member("text", text)
+                case .image(let url, let detail):
+                    writer.member("type", "image_url")
+                    writer.key("image_url")
+                    writer.open()
+                    writer.member("url", url)
+                    if let detail { writer.member("detail", detail) }
+                    writer.close()
+                }
+                writer.close()
+            }
+        case nil:
+            if message.toolCalls != nil {
+                key("content")
+                raw("null")
+            }
+        }
+        if let name = message.name { member("name", name) }
+        if let calls = message.toolCalls {
+            key("tool_calls")
+            array(calls) { writer, call in
+                writer.open()
+                writer.member("id", call.id)
+                writer.member("type", call.type)
+                writer.key("function")
+                writer.open()
+                writer.member("name", call.function.name)
+                writer.member("arguments", call.function.arguments)
+                writer.close()
+                writer.close()
+            }
+        }
+        if let id = message.toolCallID { member("tool_call_id", id) }
+        close()
+    }
+
+    mutating func write(_ error: BifrostError) {
+        open()
+        if let eventID = error.eventID { member("event_id", eventID) }
+        if let type = error.type { member("type", type) }
+        key("is_bifrost_error")
+        raw(error.isBifrostError ? "true" : "false")
+        member("status_code", error.statusCode ?? error.httpStatus)
+        key("error")
+        open()
+        if let type = error.error.type { member("type", type) }
+        if let code = error.error.code { member("code", code) }
+        member("message", error.error.message)
+        if let param = error.error.param { member("param", param) }
+        close()
+        close()
+    }
+
+    // MARK: Structure
+
+    mutating func open() { separate(); bytes.append(UInt8(ascii: "{")) }
+    mutating func close() { bytes.append(UInt8(ascii: "}")) }
+
+    /// Writes `"name":`, after a comma when needed.
+    mutating func key(_ name: String) {
+        separate()
+        string(name, separated: false)
+        bytes.append(UInt8(ascii: ":"))
+    }
+
+    mutating func member(_ name: String, _ value: String) {
+        key(name)
+        string(value, separated: false)
+    }
+
+    mutating func member(_ name: String, _ value: Int) {
+        key(name)
+        integer(value, separated: false)
+    }
+
+    mutating func array<Element>(_ items: [Element], _ each: (inout ResponseJSONWriter, Element) -> Void) {
+        separate()
+        bytes.append(UInt8(ascii: "["))
+        for item in items { each(&self, item) }
+        bytes.append(UInt8(ascii: "]"))
+    }
+
+    /// A comma before a member or element, unless it opens its container or follows a key.
+    private mutating func separate() {
+        guard let last = bytes.last else { return }
+        if last != UInt8(ascii: "{") && last != UInt8(ascii: "[") && last != UInt8(ascii: ":") { bytes.append(UInt8(ascii: ",")) }
+    }
+
+    // MARK: Values
+
+    mutating func raw(_ text: StaticString) {
+        separate()
+        bytes.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+    }
+
+    mutating func integer(_ value: Int, separated: Bool = true) {
+        if separated { separate() }
+        bytes.append(contentsOf: String(value).utf8)
+    }
+
+    mutating func number(_ value: Double) {
+        guard value.isFinite else { return raw("null") }
+        if value.rounded() == value, abs(value) < 1e15 { return integer(Int(value)) }
+        separate()
+        bytes.append(contentsOf: "\(value)".utf8)
+    }
+
+    /// A JSON string literal with the escapes RFC 8259 requires.
+    mutating func string(_ value: String, separated: Bool = true) {
+        if separated { separate() }
+        bytes.append(UInt8(ascii: "\""))
+        for byte in value.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): bytes.append(contentsOf: [0x5C, 0x22])
+            case UInt8(ascii: "\\"): bytes.append(contentsOf: [0x5C, 0x5C])
+            case 0x0A: bytes.append(contentsOf: [0x5C, UInt8(ascii: "n")])
+            case 0x0D: bytes.append(contentsOf: [0x5C, UInt8(ascii: "r")])
+            case 0x09: bytes.append(contentsOf: [0x5C, UInt8(ascii: "t")])
+            case 0..<0x20:
+                bytes.append(contentsOf: [0x5C, UInt8(ascii: "u"), 0x30, 0x30, Self.hex[Int(byte >> 4)], Self.hex[Int(byte & 0x0F)]])
+            default: bytes.append(byte)
+            }
+        }
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    private static let hex = Array("0123456789abcdef".utf8)
+
+    mutating func json(_ value: JSONValue) {
+        switch value {
+        case .null: raw("null")
+        case .bool(let flag): raw(flag ? "true" : "false")
+        case .number(let number): self.number(number)
+        case .string(let text): string(text)
+        case .array(let items): array(items) { $0.json($1) }
+        case .object(let members):
+            open()
+            for (name, member) in members.sorted(by: { $0.key < $1.key }) {
+                key(name)
+                json(member)
+            }
+            close()
+        }
+    }
+}

@@ -1,0 +1,59 @@
+@testable import BifrostTransport
+import BifrostPluginKit
+import Foundation
+import Testing
+
+@Suite("Hand-written response JSON")
+struct ResponseJSONWriterTests {
+    private func parse(_ bytes: [UInt8]) throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any])
+    }
+
+    @Test func chatCompletionRoundTripsWithEscapesToolCallsAndUsage() throws {
+        let message = BifrostMessage(role: "assistant", content: nil,
+                                     toolCalls: [ToolCall(id: "call_1", name: "get_weather", arguments: #"{"city":"Zürich \"old\"\n"}"#)])
+        let response = BifrostResponse(id: "chatcmpl-1", object: "chat.completion", created: 1_700_000_000, model: "gpt-4o-mini",
+                                       choices: [Choice(message: message, finishReason: "tool_calls"),
+                                                 Choice(index: 1, message: .text("assistant", "tab\there \u{01} \\ /"), finishReason: "stop")],
+                                       usage: Usage(promptTokens: 5, completionTokens: 7, cachedTokens: 2),
+                                       extraFields: ExtraFields(provider: "openai", model: "gpt-4o-mini", latency: 12,
+                                                                rawResponse: .object(["a": .array([.number(1.5), .bool(true), .null])])))
+        let json = try parse(ResponseJSONWriter.encode(response))
+        #expect(json["id"] as? String == "chatcmpl-1")
+        #expect(json["created"] as? Int == 1_700_000_000)
+        let choices = try #require(json["choices"] as? [[String: Any]])
+        #expect(choices.count == 2)
+        let first = try #require(choices[0]["message"] as? [String: Any])
+        #expect(first["content"] is NSNull)
+        let call = try #require((first["tool_calls"] as? [[String: Any]])?.first)
+        #expect((call["function"] as? [String: Any])?["arguments"] as? String == #"{"city":"Zürich \"old\"\n"}"#)
+        #expect((choices[1]["message"] as? [String: Any])?["content"] as? String == "tab\there \u{01} \\ /")
+        #expect((json["usage"] as? [String: Any])?["total_tokens"] as? Int == 12)
+        let extra = try #require(json["extra_fields"] as? [String: Any])
+        #expect(extra["latency"] as? Int == 12)
+        #expect(((extra["raw_response"] as? [String: Any])?["a"] as? [Any])?.count == 3)
+    }
+
+    @Test func streamChunkDeltaAndEmbeddingsAreWritten() throws {
+        let chunk = BifrostResponse(id: "c", object: "chat.completion.chunk", created: 1, model: "m",
+                                    choices: [Choice(delta: BifrostMessage(role: "", content: .text("Hel")))],
+                                    extraFields: ExtraFields(provider: "openai", model: "m"))
+        let delta = try #require((try parse(ResponseJSONWriter.encode(chunk))["choices"] as? [[String: Any]])?.first?["delta"] as? [String: Any])
+        #expect(delta["content"] as? String == "Hel")
+        #expect(delta["role"] == nil)
+        let embeddings = BifrostResponse(id: "", object: "list", created: 1, model: "e",
+                                         data: [Embedding(index: 0, embedding: [0.25, -1, 3e-7])], extraFields: ExtraFields(provider: "openai", model: "e"))
+        let vector = try #require(((try parse(ResponseJSONWriter.encode(embeddings))["data"] as? [[String: Any]])?.first?["embedding"]) as? [Double])
+        #expect(vector == [0.25, -1, 3e-7])
+    }
+
+    @Test func errorsHaveBifrostsShape() throws {
+        let error = BifrostError(message: "bad \"thing\"", type: "invalid_request_error", code: "x", param: "model", statusCode: 400)
+        let json = try parse(ResponseJSONWriter.encode(error))
+        #expect(json["is_bifrost_error"] as? Bool == true)
+        #expect(json["status_code"] as? Int == 400)
+        let detail = try #require(json["error"] as? [String: Any])
+        #expect(detail["message"] as? String == "bad \"thing\"")
+        #expect(detail["param"] as? String == "model")
+    }
+}
