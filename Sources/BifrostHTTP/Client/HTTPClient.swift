@@ -46,7 +46,12 @@ public final class HTTPClient: Sendable {
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 exchange.setContinuation(continuation)
-                loop.execute { pool.value.execute(exchange) }
+                if loop.inEventLoop {
+                    // Already on the loop (the gateway's case): no eventfd wake-up, just after this batch.
+                    loop.deferTask { pool.value.execute(exchange) }
+                } else {
+                    loop.execute { pool.value.execute(exchange) }
+                }
             }
         } onCancel: {
             exchange.cancel()
