@@ -2,11 +2,9 @@ import BifrostPluginKit
 import Foundation
 
 extension JSONValue {
-    /// Parses JSON bytes with `JSONSerialization` (one pass, no thrown errors per node, unlike
-    /// decoding `JSONValue` through `JSONDecoder`), then converts the tree.
+    /// Parses JSON bytes in one pass (``JSONParser``): no Foundation objects to bridge.
     static func parse(_ bytes: [UInt8]) throws -> JSONValue {
-        let object = try JSONSerialization.jsonObject(with: Data(bytes), options: [.fragmentsAllowed])
-        return JSONValue(foundation: object)
+        try JSONParser.parse(bytes)
     }
 
     private static let booleanClass = ObjectIdentifier(type(of: NSNumber(value: true)))
