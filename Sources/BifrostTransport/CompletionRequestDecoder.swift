@@ -24,7 +24,7 @@ enum CompletionRequestDecoder {
     static func decode(_ body: [UInt8], kind: RequestKind, defaultProvider: String? = nil) throws(RequestValidationError) -> BifrostRequest {
         let root: [String: JSONValue]
         do {
-            guard case .object(let members) = try JSONValue.parse(body) else {
+            guard case .object(let members) = try JSONParser.parse(body) else {
                 throw RequestValidationError(message: "the request body must be a JSON object", param: nil)
             }
             root = members
