@@ -99,12 +99,7 @@ public struct OpenAICompatibleProvider: Provider {
         headers.add(name: "Accept", value: stream ? "text/event-stream" : "application/json")
         if !key.value.isEmpty { headers.add(name: "Authorization", value: "Bearer \(key.value)") }
         for (name, value) in config.network.extraHeaders.sorted(by: { $0.key < $1.key }) { headers.add(name: name, value: value) }
-        let body: [UInt8]
-        do {
-            body = Array(try JSONEncoder().encode(OpenAIRequestBody(request: request, stream: stream)))
-        } catch {
-            throw BifrostError(message: "cannot encode the request for \(name): \(error)", type: "invalid_request", statusCode: 400)
-        }
+        let body = OpenAICodec.requestBody(request, stream: stream)
         var timeouts = HTTPClientTimeouts()
         let limit = config.network.defaultRequestTimeout
         timeouts.responseHeaders = limit
@@ -138,25 +133,20 @@ public struct OpenAICompatibleProvider: Provider {
     }
 
     private func decode(_ body: [UInt8], kind: RequestKind, request: BifrostRequest) throws -> BifrostResponse {
-        let extra = ExtraFields(provider: name, model: request.model)
+        let now = Int(Date().timeIntervalSince1970)
         do {
-            if kind == .embedding {
-                let decoded = try JSONDecoder().decode(OpenAIEmbeddingsBody.self, from: Data(body))
-                return BifrostResponse(id: "", object: "list", created: Int(Date().timeIntervalSince1970), model: decoded.model ?? request.model,
-                                       usage: decoded.usage.map { Usage(promptTokens: $0.prompt_tokens ?? 0, completionTokens: 0) },
-                                       data: decoded.data.map { Embedding(index: $0.index, embedding: $0.embedding) }, extraFields: extra)
-            }
-            let decoded = try JSONDecoder().decode(OpenAIResponseBody.self, from: Data(body))
-            let choices = (decoded.choices ?? []).enumerated().map { offset, choice in
-                Choice(index: choice.index ?? offset, message: choice.message, text: choice.text, finishReason: choice.finish_reason)
-            }
-            return BifrostResponse(id: decoded.id ?? "", object: decoded.object ?? (kind == .textCompletion ? "text_completion" : "chat.completion"),
-                                   created: decoded.created ?? Int(Date().timeIntervalSince1970), model: decoded.model ?? request.model,
-                                   choices: choices, usage: decoded.bifrostUsage, systemFingerprint: decoded.system_fingerprint,
-                                   extraFields: extra)
+            let value = try JSONParser.parse(body)
+            let decoded = kind == .embedding
+                ? OpenAICodec.embeddings(value, request: request, provider: name, now: now)
+                : OpenAICodec.response(value, kind: kind, request: request, provider: name, now: now)
+            if let decoded { return decoded }
+            throw BifrostError(message: "\(name) returned JSON that is not a \(kind.rawValue) response", type: "invalid_response",
+                               statusCode: 502)
+        } catch let error as BifrostError {
+            throw error
         } catch {
-            throw BifrostError(message: "\(name) returned a response that is not valid JSON for this API: \(ProviderErrors.describe(error))",
-                               type: "invalid_response", statusCode: 502)
+            throw BifrostError(message: "\(name) returned a response that is not valid JSON: \(error)", type: "invalid_response",
+                               statusCode: 502)
         }
     }
 }

@@ -6,7 +6,7 @@ import Foundation
 /// JSON and Server-Sent Event bodies for engine results.
 enum ResponseEncoding {
     static func json(_ response: BifrostResponse) -> HTTPResponse {
-        .json(.ok, ResponseJSONWriter.encode(response))
+        .json(.ok, JSONWriter.encode(response))
     }
 
     /// Bifrost's error body with its status (`status_code`, else 500 for gateway faults, 400 otherwise).
@@ -19,7 +19,7 @@ enum ResponseEncoding {
     }
 
     static func errorBody(_ error: BifrostError) -> [UInt8] {
-        ResponseJSONWriter.encode(error)
+        JSONWriter.encode(error)
     }
 
     static let eventStreamHead = HTTPResponseHead(status: .ok, headers: HTTPHeaders([
@@ -28,7 +28,7 @@ enum ResponseEncoding {
 
     static func event(_ chunk: BifrostResponse) -> [UInt8] {
         var bytes = Array("data: ".utf8)
-        bytes.append(contentsOf: ResponseJSONWriter.encode(chunk))
+        bytes.append(contentsOf: JSONWriter.encode(chunk))
         bytes.append(contentsOf: [0x0A, 0x0A])
         return bytes
     }

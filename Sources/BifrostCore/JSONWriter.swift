@@ -1,30 +1,32 @@
 import BifrostPluginKit
 
-/// Writes responses and errors as JSON bytes by hand: the reply path's hottest encoding, where
-/// `JSONEncoder`'s generic machinery cost more than the rest of the gateway together.
+/// Writes JSON bytes by hand — Bifrost's responses, errors and messages, and any ``JSONValue`` —
+/// for the request path, where `JSONEncoder`'s generic machinery costs more than the rest of the
+/// gateway together.
 ///
 /// Commas are placed by looking at the last byte: a member or element follows `{`/`[` directly,
 /// anything else gets a comma first (values never end in `{` or `[`).
-struct ResponseJSONWriter {
-    private(set) var bytes: [UInt8] = []
+public struct JSONWriter {
+    /// The bytes written so far.
+    public private(set) var bytes: [UInt8] = []
 
-    init(capacity: Int = 512) { bytes.reserveCapacity(capacity) }
+    public init(capacity: Int = 512) { bytes.reserveCapacity(capacity) }
 
-    static func encode(_ response: BifrostResponse) -> [UInt8] {
-        var writer = ResponseJSONWriter()
+    public static func encode(_ response: BifrostResponse) -> [UInt8] {
+        var writer = JSONWriter()
         writer.write(response)
         return writer.bytes
     }
 
-    static func encode(_ error: BifrostError) -> [UInt8] {
-        var writer = ResponseJSONWriter(capacity: 256)
+    public static func encode(_ error: BifrostError) -> [UInt8] {
+        var writer = JSONWriter(capacity: 256)
         writer.write(error)
         return writer.bytes
     }
 
     // MARK: Bifrost types
 
-    mutating func write(_ response: BifrostResponse) {
+    public mutating func write(_ response: BifrostResponse) {
         open()
         member("id", response.id)
         member("object", response.object)
@@ -67,7 +69,7 @@ struct ResponseJSONWriter {
         close()
     }
 
-    mutating func write(_ choice: Choice) {
+    public mutating func write(_ choice: Choice) {
         open()
         member("index", choice.index)
         if let message = choice.message {
@@ -84,7 +86,7 @@ struct ResponseJSONWriter {
         close()
     }
 
-    mutating func write(_ message: BifrostMessage) {
+    public mutating func write(_ message: BifrostMessage) {
         open()
         if !message.role.isEmpty { member("role", message.role) }
         switch message.content {
@@ -133,7 +135,7 @@ struct ResponseJSONWriter {
         close()
     }
 
-    mutating func write(_ error: BifrostError) {
+    public mutating func write(_ error: BifrostError) {
         open()
         if let eventID = error.eventID { member("event_id", eventID) }
         if let type = error.type { member("type", type) }
@@ -152,27 +154,27 @@ struct ResponseJSONWriter {
 
     // MARK: Structure
 
-    mutating func open() { separate(); bytes.append(UInt8(ascii: "{")) }
-    mutating func close() { bytes.append(UInt8(ascii: "}")) }
+    public mutating func open() { separate(); bytes.append(UInt8(ascii: "{")) }
+    public mutating func close() { bytes.append(UInt8(ascii: "}")) }
 
     /// Writes `"name":`, after a comma when needed.
-    mutating func key(_ name: String) {
+    public mutating func key(_ name: String) {
         separate()
         string(name, separated: false)
         bytes.append(UInt8(ascii: ":"))
     }
 
-    mutating func member(_ name: String, _ value: String) {
+    public mutating func member(_ name: String, _ value: String) {
         key(name)
         string(value, separated: false)
     }
 
-    mutating func member(_ name: String, _ value: Int) {
+    public mutating func member(_ name: String, _ value: Int) {
         key(name)
         integer(value, separated: false)
     }
 
-    mutating func array<Element>(_ items: [Element], _ each: (inout ResponseJSONWriter, Element) -> Void) {
+    public mutating func array<Element>(_ items: [Element], _ each: (inout JSONWriter, Element) -> Void) {
         separate()
         bytes.append(UInt8(ascii: "["))
         for item in items { each(&self, item) }
@@ -187,17 +189,17 @@ struct ResponseJSONWriter {
 
     // MARK: Values
 
-    mutating func raw(_ text: StaticString) {
+    public mutating func raw(_ text: StaticString) {
         separate()
         bytes.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
     }
 
-    mutating func integer(_ value: Int, separated: Bool = true) {
+    public mutating func integer(_ value: Int, separated: Bool = true) {
         if separated { separate() }
         bytes.append(contentsOf: String(value).utf8)
     }
 
-    mutating func number(_ value: Double) {
+    public mutating func number(_ value: Double) {
         guard value.isFinite else { return raw("null") }
         if value.rounded() == value, abs(value) < 1e15 { return integer(Int(value)) }
         separate()
@@ -205,7 +207,7 @@ struct ResponseJSONWriter {
     }
 
     /// A JSON string literal with the escapes RFC 8259 requires.
-    mutating func string(_ value: String, separated: Bool = true) {
+    public mutating func string(_ value: String, separated: Bool = true) {
         if separated { separate() }
         bytes.append(UInt8(ascii: "\""))
         for byte in value.utf8 {
@@ -225,7 +227,7 @@ struct ResponseJSONWriter {
 
     private static let hex = Array("0123456789abcdef".utf8)
 
-    mutating func json(_ value: JSONValue) {
+    public mutating func json(_ value: JSONValue) {
         switch value {
         case .null: raw("null")
         case .bool(let flag): raw(flag ? "true" : "false")

@@ -1,10 +1,10 @@
-@testable import BifrostTransport
+import BifrostCore
 import BifrostPluginKit
 import Foundation
 import Testing
 
 @Suite("Hand-written response JSON")
-struct ResponseJSONWriterTests {
+struct JSONWriterTests {
     private func parse(_ bytes: [UInt8]) throws -> [String: Any] {
         try #require(try JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any])
     }
@@ -18,7 +18,7 @@ struct ResponseJSONWriterTests {
                                        usage: Usage(promptTokens: 5, completionTokens: 7, cachedTokens: 2),
                                        extraFields: ExtraFields(provider: "openai", model: "gpt-4o-mini", latency: 12,
                                                                 rawResponse: .object(["a": .array([.number(1.5), .bool(true), .null])])))
-        let json = try parse(ResponseJSONWriter.encode(response))
+        let json = try parse(JSONWriter.encode(response))
         #expect(json["id"] as? String == "chatcmpl-1")
         #expect(json["created"] as? Int == 1_700_000_000)
         let choices = try #require(json["choices"] as? [[String: Any]])
@@ -38,18 +38,18 @@ struct ResponseJSONWriterTests {
         let chunk = BifrostResponse(id: "c", object: "chat.completion.chunk", created: 1, model: "m",
                                     choices: [Choice(delta: BifrostMessage(role: "", content: .text("Hel")))],
                                     extraFields: ExtraFields(provider: "openai", model: "m"))
-        let delta = try #require((try parse(ResponseJSONWriter.encode(chunk))["choices"] as? [[String: Any]])?.first?["delta"] as? [String: Any])
+        let delta = try #require((try parse(JSONWriter.encode(chunk))["choices"] as? [[String: Any]])?.first?["delta"] as? [String: Any])
         #expect(delta["content"] as? String == "Hel")
         #expect(delta["role"] == nil)
         let embeddings = BifrostResponse(id: "", object: "list", created: 1, model: "e",
                                          data: [Embedding(index: 0, embedding: [0.25, -1, 3e-7])], extraFields: ExtraFields(provider: "openai", model: "e"))
-        let vector = try #require(((try parse(ResponseJSONWriter.encode(embeddings))["data"] as? [[String: Any]])?.first?["embedding"]) as? [Double])
+        let vector = try #require(((try parse(JSONWriter.encode(embeddings))["data"] as? [[String: Any]])?.first?["embedding"]) as? [Double])
         #expect(vector == [0.25, -1, 3e-7])
     }
 
     @Test func errorsHaveBifrostsShape() throws {
         let error = BifrostError(message: "bad \"thing\"", type: "invalid_request_error", code: "x", param: "model", statusCode: 400)
-        let json = try parse(ResponseJSONWriter.encode(error))
+        let json = try parse(JSONWriter.encode(error))
         #expect(json["is_bifrost_error"] as? Bool == true)
         #expect(json["status_code"] as? Int == 400)
         let detail = try #require(json["error"] as? [String: Any])

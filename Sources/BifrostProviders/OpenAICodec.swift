@@ -1,0 +1,141 @@
+import BifrostCore
+import BifrostPluginKit
+
+/// OpenAI's wire format, written and read without Codable: request bodies from a
+/// ``BifrostRequest``, responses and stream chunks into ``BifrostResponse``.
+enum OpenAICodec {
+    /// The request body: known parameters by name, then `extra` parameters untouched.
+    static func requestBody(_ request: BifrostRequest, stream: Bool) -> [UInt8] {
+        var writer = JSONWriter(capacity: 512)
+        writer.open()
+        writer.member("model", request.model)
+        switch request.input {
+        case .chat(let messages):
+            writer.key("messages")
+            writer.array(messages) { $0.write($1) }
+        case .text(let prompt):
+            writer.member("prompt", prompt)
+        case .embedding(let inputs):
+            writer.key("input")
+            writer.array(inputs) { $0.string($1) }
+        }
+        let params = request.params
+        func number(_ name: String, _ value: Double?) {
+            guard let value else { return }
+            writer.key(name)
+            writer.number(value)
+        }
+        number("temperature", params.temperature)
+        number("top_p", params.topP)
+        if let maxTokens = params.maxTokens { writer.member("max_tokens", maxTokens) }
+        if let stop = params.stop {
+            writer.key("stop")
+            writer.array(stop) { $0.string($1) }
+        }
+        number("presence_penalty", params.presencePenalty)
+        number("frequency_penalty", params.frequencyPenalty)
+        if let format = params.responseFormat {
+            writer.key("response_format")
+            writer.json(format)
+        }
+        if let tools = params.tools, !tools.isEmpty {
+            writer.key("tools")
+            writer.array(tools) { writer, tool in
+                writer.open()
+                writer.member("type", tool.type)
+                writer.key("function")
+                writer.open()
+                writer.member("name", tool.function.name)
+                if let description = tool.function.description { writer.member("description", description) }
+                if let parameters = tool.function.parameters {
+                    writer.key("parameters")
+                    writer.json(parameters)
+                }
+                writer.close()
+                writer.close()
+            }
+        }
+        if let choice = params.toolChoice {
+            writer.key("tool_choice")
+            switch choice {
+            case .none: writer.string("none")
+            case .auto: writer.string("auto")
+            case .required: writer.string("required")
+            case .function(let name):
+                writer.json(.object(["type": .string("function"), "function": .object(["name": .string(name)])]))
+            }
+        }
+        if let parallel = params.parallelToolCalls {
+            writer.key("parallel_tool_calls")
+            writer.raw(parallel ? "true" : "false")
+        }
+        if let seed = params.seed { writer.member("seed", seed) }
+        if let user = params.user { writer.member("user", user) }
+        if stream {
+            writer.key("stream")
+            writer.raw("true")
+            writer.key("stream_options")
+            writer.json(.object(["include_usage": .bool(true)]))
+        }
+        for (name, value) in params.extra.sorted(by: { $0.key < $1.key }) {
+            writer.key(name)
+            writer.json(value)
+        }
+        writer.close()
+        return writer.bytes
+    }
+
+    /// A `chat.completion` or `text_completion` body; nil when it is not one.
+    static func response(_ value: JSONValue, kind: RequestKind, request: BifrostRequest, provider: String, now: Int) -> BifrostResponse? {
+        guard case .object = value else { return nil }
+        var choices: [Choice] = []
+        if case .array(let items)? = value["choices"] {
+            for (offset, item) in items.enumerated() {
+                choices.append(Choice(index: integer(item["index"]) ?? offset, message: item["message"].flatMap(message),
+                                      text: item["text"]?.stringValue, finishReason: item["finish_reason"]?.stringValue))
+            }
+        }
+        return BifrostResponse(id: value["id"]?.stringValue ?? "",
+                               object: value["object"]?.stringValue ?? (kind == .textCompletion ? "text_completion" : "chat.completion"),
+                               created: integer(value["created"]) ?? now, model: value["model"]?.stringValue ?? request.model,
+                               choices: choices, usage: usage(value["usage"]), systemFingerprint: value["system_fingerprint"]?.stringValue,
+                               extraFields: ExtraFields(provider: provider, model: request.model))
+    }
+
+    /// An embeddings list body.
+    static func embeddings(_ value: JSONValue, request: BifrostRequest, provider: String, now: Int) -> BifrostResponse? {
+        guard case .array(let items)? = value["data"] else { return nil }
+        var data: [Embedding] = []
+        for (offset, item) in items.enumerated() {
+            guard case .array(let numbers)? = item["embedding"] else { return nil }
+            data.append(Embedding(index: integer(item["index"]) ?? offset, embedding: numbers.compactMap(\.numberValue)))
+        }
+        return BifrostResponse(id: "", object: "list", created: now, model: value["model"]?.stringValue ?? request.model,
+                               usage: usage(value["usage"]), data: data, extraFields: ExtraFields(provider: provider, model: request.model))
+    }
+
+    static func message(_ value: JSONValue) -> BifrostMessage? {
+        guard case .object = value else { return nil }
+        var message = BifrostMessage(role: value["role"]?.stringValue ?? "")
+        if let text = value["content"]?.stringValue { message.content = .text(text) }
+        if case .array(let calls)? = value["tool_calls"] {
+            message.toolCalls = calls.compactMap { call in
+                guard let name = call["function"]?["name"]?.stringValue else { return nil }
+                return ToolCall(id: call["id"]?.stringValue ?? "", name: name, arguments: call["function"]?["arguments"]?.stringValue ?? "")
+            }
+        }
+        message.name = value["name"]?.stringValue
+        return message
+    }
+
+    static func usage(_ value: JSONValue?) -> Usage? {
+        guard let value, case .object = value else { return nil }
+        return Usage(promptTokens: integer(value["prompt_tokens"]) ?? 0, completionTokens: integer(value["completion_tokens"]) ?? 0,
+                     totalTokens: integer(value["total_tokens"]), cachedTokens: integer(value["prompt_tokens_details"]?["cached_tokens"]))
+    }
+
+    static func integer(_ value: JSONValue?) -> Int? {
+        guard let number = value?.numberValue, number.rounded() == number, abs(number) < 1e15 else { return nil }
+        return Int(number)
+    }
+}
