@@ -26,8 +26,13 @@
 
 set -uo pipefail
 
+BENCH_NAME=bench-client
+source "$(dirname "$0")/bench-lib.sh" || exit 1   # die, stop_pid, cleanup, run_bounded, make_certs, wait_post, ...
+STOP_GRACE=7              # the mock gives in-flight requests 5 s
+POST_POLL_INTERVAL=0.1
+RULE_WIDTH=92
+
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-resolve() { [[ "$1" == /* || -e "$1" ]] && echo "$1" || echo "$ROOT/$1"; }  # defaults are relative to the repo
 MOCK_BIN="$(resolve "${BIFROST_MOCK_BIN:-.build/release/bifrost-mock}")"
 CLIENT_BIN="$(resolve "${BENCH_CLIENT_BIN:-.build/release/bifrost-bench-client}")"
 CONCURRENCIES="${CONCURRENCIES:-1 16}"
@@ -40,8 +45,6 @@ CLIENT_EXECUTOR="${CLIENT_EXECUTOR:-loop}"
 RUN_TIMEOUT=60          # seconds: upper bound for any single run of either tool
 
 TARGET_LATENCY_RATIO=1.3   # ours mean per-request latency ÷ h2load's ≤ this (informational)
-
-die() { echo "bench-client: $*" >&2; exit 1; }
 
 # --- Preconditions ----------------------------------------------------------------------------------
 [[ -x "$MOCK_BIN" ]] || die "bifrost-mock binary not found at '$MOCK_BIN' (build it: swift build -c release --product bifrost-mock, or set BIFROST_MOCK_BIN)"
@@ -64,68 +67,17 @@ done
 [[ -n "$DURATION" ]] && RUN_TIMEOUT=$((DURATION + 60))
 
 # --- Cleanup ----------------------------------------------------------------------------------------
-WORK="$(mktemp -d "${TMPDIR:-/tmp}/bench-client.XXXXXX")" || die "cannot create a temporary directory"
 MOCK_PID=""
 TOOL_PID=""
 
-stop_pid() { # stop_pid PID: SIGTERM, wait up to 7 s (the mock gives in-flight requests 5 s), then SIGKILL
-    local pid="$1" i
-    [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null || return 0
-    kill -TERM "$pid" 2>/dev/null
-    for ((i = 0; i < 70; i++)); do
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.1
-    done
-    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
-    wait "$pid" 2>/dev/null
-    return 0
-}
-
-cleanup() {
-    trap - EXIT
-    trap '' INT TERM   # a second Ctrl-C must not abort the cleanup
+stop_processes() { # for cleanup
     stop_pid "$TOOL_PID"
     stop_pid "$MOCK_PID"
-    rm -rf "$WORK"
 }
-trap cleanup EXIT
-trap 'echo; echo "bench-client: interrupted" >&2; exit 130' INT TERM
-
-# run_bounded OUT CMD...: runs CMD with stdout+stderr to OUT, at most RUN_TIMEOUT seconds, in the
-# background so that a signal to this script is handled at once (cleanup stops it). Returns CMD's status.
-run_bounded() {
-    local out="$1" rc
-    shift
-    timeout -k 5 "$RUN_TIMEOUT" "$@" >"$out" 2>&1 &
-    TOOL_PID=$!
-    wait "$TOOL_PID"
-    rc=$?
-    TOOL_PID=""
-    return "$rc"
-}
+make_workdir
 
 # --- Helpers ----------------------------------------------------------------------------------------
-median() { # median of the arguments
-    printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END {
-        if (NR == 0) { print 0; exit }
-        if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
-
-fmt_us() { # human latency from microseconds ("-" passes through)
-    [[ "$1" == - ]] && { echo -; return; }
-    awk -v v="$1" 'BEGIN {
-        if (v >= 1000000) printf "%.2fs", v / 1000000
-        else if (v >= 1000) printf "%.2fms", v / 1000
-        else printf "%.0fus", v }'
-}
-
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
-
-verdict() { # verdict RATIO TARGET → PASS / MISS (ratio ≤ target)
-    awk -v v="$1" -v t="$2" 'BEGIN { print (v != "n/a" && v + 0 <= t + 0) ? "PASS" : "MISS" }'
-}
-
-rule() { printf '%*s\n' 92 '' | tr ' ' '-'; }
 
 # parse_ours FILE → "rps mean_us p50_us p99_us requests errors connections", or ERR
 parse_ours() {
@@ -161,27 +113,7 @@ parse_h2load() {
 }
 
 # --- Certificates (throwaway, in $WORK only) ---------------------------------------------------------
-CERTS="$WORK/certs"
-mkdir -p "$CERTS" && chmod 700 "$CERTS"
-cat >"$CERTS/leaf.ext" <<'EOF'
-basicConstraints=critical,CA:FALSE
-keyUsage=critical,digitalSignature,keyEncipherment
-extendedKeyUsage=serverAuth
-subjectAltName=IP:127.0.0.1,DNS:localhost
-EOF
-openssl_or_die() {
-    openssl "$@" >"$WORK/openssl.log" 2>&1 && return 0
-    echo "bench-client: openssl $1 failed:" >&2
-    sed 's/^/    /' "$WORK/openssl.log" >&2
-    exit 1
-}
-openssl_or_die req -x509 -newkey rsa:2048 -nodes -sha256 -days 1 -subj "/CN=bifrost bench-client CA" \
-    -keyout "$CERTS/ca.key" -out "$CERTS/ca.pem" \
-    -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign"
-openssl_or_die req -newkey rsa:2048 -nodes -sha256 -subj "/CN=127.0.0.1" \
-    -keyout "$CERTS/leaf.key" -out "$CERTS/leaf.csr"
-openssl_or_die x509 -req -in "$CERTS/leaf.csr" -CA "$CERTS/ca.pem" -CAkey "$CERTS/ca.key" -CAcreateserial \
-    -days 1 -sha256 -extfile "$CERTS/leaf.ext" -out "$CERTS/leaf.pem"
+make_certs "bifrost bench-client CA"
 
 # The request body both tools send: a typical ~400-byte chat completion request.
 BODY="$WORK/body.json"
@@ -192,40 +124,12 @@ printf '%s' '{"model":"gpt-4o-mini","messages":[{"role":"system","content":"You 
     -tls-cert "$CERTS/leaf.pem" -tls-key "$CERTS/leaf.key" >"$WORK/mock.log" 2>&1 &
 MOCK_PID=$!
 
-PORT=""
-deadline=$((SECONDS + 10))
-while ((SECONDS < deadline)); do
-    PORT="$(sed -n 's#.*bifrost-mock listening on https://127\.0\.0\.1:\([0-9][0-9]*\).*#\1#p' "$WORK/mock.log" | head -n 1)"
-    [[ -n "$PORT" ]] && break
-    if ! kill -0 "$MOCK_PID" 2>/dev/null; then
-        echo "bench-client: bifrost-mock exited during startup; its log:" >&2
-        sed 's/^/    /' "$WORK/mock.log" >&2
-        exit 1
-    fi
-    sleep 0.1
-done
-if [[ -z "$PORT" ]]; then
-    echo "bench-client: bifrost-mock did not report its port within 10 s; its log:" >&2
-    sed 's/^/    /' "$WORK/mock.log" >&2
-    exit 1
-fi
+PORT="$(wait_port bifrost-mock "$MOCK_PID" "$WORK/mock.log" \
+    '.*bifrost-mock listening on https://127\.0\.0\.1:\([0-9][0-9]*\).*')" || exit 1
 URL="https://127.0.0.1:$PORT/v1/chat/completions"
 
 # Ready when a verified HTTPS POST gets a 200.
-ready=""
-deadline=$((SECONDS + 10))
-while ((SECONDS < deadline)); do
-    status="$(curl -s -o "$WORK/probe.json" -w '%{http_code}' --max-time 2 --cacert "$CERTS/ca.pem" \
-        -H 'content-type: application/json' --data-binary "@$BODY" "$URL" 2>"$WORK/curl.err")"
-    [[ "$status" == 200 ]] && { ready=1; break; }
-    kill -0 "$MOCK_PID" 2>/dev/null || break
-    sleep 0.1
-done
-if [[ -z "$ready" ]]; then
-    echo "bench-client: bifrost-mock did not answer POST $URL with 200 within 10 s (last status '${status:-}'; curl: $(cat "$WORK/curl.err")); its log:" >&2
-    sed 's/^/    /' "$WORK/mock.log" >&2
-    exit 1
-fi
+wait_post bifrost-mock "$MOCK_PID" "$WORK/mock.log" "$URL" "$BODY" --cacert "$CERTS/ca.pem"
 
 # --- Runs -------------------------------------------------------------------------------------------
 requests_for() { # requests_for C
@@ -238,7 +142,7 @@ run_ours() {
     args=(-url "$URL" -ca "$CERTS/ca.pem" -concurrency "$c" -body-file "$BODY" -loops "$CLIENT_LOOPS"
           -executor "$CLIENT_EXECUTOR" -warmup "$((WARMUP * c))")
     if [[ -n "$DURATION" ]]; then args+=(-duration "$DURATION"); else args+=(-requests "$(requests_for "$c")"); fi
-    run_bounded "$out" "$CLIENT_BIN" "${args[@]}"
+    run_bounded "$RUN_TIMEOUT" "$out" "$CLIENT_BIN" "${args[@]}"
 }
 
 # run_h2load C OUT
@@ -246,7 +150,7 @@ run_h2load() {
     local c="$1" out="$2" args
     args=(--h1 -c "$c" -t 1 -m 1 -H 'content-type: application/json' -d "$BODY")
     if [[ -n "$DURATION" ]]; then args+=(-D "$DURATION"); else args+=(-n "$(requests_for "$c")"); fi
-    run_bounded "$out" h2load "${args[@]}" "$URL"
+    run_bounded "$RUN_TIMEOUT" "$out" h2load "${args[@]}" "$URL"
 }
 
 echo "bench-client: BifrostHTTP client vs h2load, POST /v1/chat/completions ($(wc -c <"$BODY") B body) over HTTPS on 127.0.0.1"
@@ -331,7 +235,7 @@ rule
 for c in "${CONCURRENCY_LIST[@]}"; do
     lat_ratio="$(ratio "${MED_O_MEAN[$c]}" "${MED_H_MEAN[$c]}")"
     row "c=$c  per-request latency, mean" "$(fmt_us "${MED_O_MEAN[$c]}")" "$(fmt_us "${MED_H_MEAN[$c]}")" \
-        "$lat_ratio" "≤ $TARGET_LATENCY_RATIO×  $(verdict "$lat_ratio" "$TARGET_LATENCY_RATIO")"
+        "$lat_ratio" "≤ $TARGET_LATENCY_RATIO×  $(verdict "$lat_ratio" "<=" "$TARGET_LATENCY_RATIO")"
     row "c=$c  throughput (req/s)" "$(printf %.0f "${MED_O_RPS[$c]}")" "$(printf %.0f "${MED_H_RPS[$c]}")" \
         "$(ratio "${MED_O_RPS[$c]}" "${MED_H_RPS[$c]}")" ""
     row "c=$c  ours p50 / p99" "$(fmt_us "${MED_O_P50[$c]}")" "$(fmt_us "${MED_O_P99[$c]}")" "" ""

@@ -18,9 +18,13 @@
 
 set -uo pipefail
 
+BENCH_NAME=bench-server
+source "$(dirname "$0")/bench-lib.sh" || exit 1   # die, stop_pid, cleanup, wait_healthy, parse_wrk, ...
+STOP_GRACE=5
+RULE_WIDTH=78
+
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-BIN="${BIFROST_BIN:-.build/release/bifrost-http}"
-[[ "$BIN" == /* || -e "$BIN" ]] || BIN="$ROOT/$BIN"   # default is relative to the repository root
+BIN="$(resolve "${BIFROST_BIN:-.build/release/bifrost-http}")"
 ROUNDS="${ROUNDS:-5}"
 DURATION="${DURATION:-5s}"
 THREADS="${THREADS:-2}"
@@ -33,14 +37,10 @@ TARGET_RPS_RATIO=0.9    # bifrost req/s ÷ nginx req/s ≥ this
 TARGET_P99_RATIO=1.5    # bifrost p99 ÷ nginx p99 ≤ this
 TARGET_RSS_MB=64        # bifrost RSS with $IDLE_COUNT idle connections < this
 
-die() { echo "bench-server: $*" >&2; exit 1; }
-
 # --- Preconditions ----------------------------------------------------------------------------------
 [[ -x "$BIN" ]] || die "bifrost-http binary not found at '$BIN' (build it: swift build -c release, or set BIFROST_BIN)"
 command -v wrk >/dev/null 2>&1 || die "wrk is not installed (apt-get install wrk)"
-NGINX="$(command -v nginx || true)"
-[[ -z "$NGINX" && -x /usr/sbin/nginx ]] && NGINX=/usr/sbin/nginx
-[[ -n "$NGINX" ]] || die "nginx is not installed (apt-get install nginx-light)"
+find_nginx
 command -v curl >/dev/null 2>&1 || die "curl is not installed"
 command -v python3 >/dev/null 2>&1 || die "python3 is not installed"
 [[ -f "$IDLE_SCRIPT" ]] || die "missing $IDLE_SCRIPT"
@@ -48,63 +48,27 @@ command -v python3 >/dev/null 2>&1 || die "python3 is not installed"
 [[ "$IDLE_COUNT" =~ ^[1-9][0-9]*$ ]] || die "IDLE_CONNECTIONS must be a positive integer (got '$IDLE_COUNT')"
 
 # File descriptors for bifrost-http, nginx and the idle-connection client (inherited by all three).
-if ! ulimit -n 65536 2>/dev/null; then
-    ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
-fi
-NOFILE="$(ulimit -n)"
+raise_nofile
 if [[ "$NOFILE" != unlimited ]] && (( NOFILE < IDLE_COUNT + 256 )); then
     echo "bench-server: warning: open-file limit is $NOFILE; $IDLE_COUNT idle connections may not fit" >&2
 fi
 
 # --- Cleanup ----------------------------------------------------------------------------------------
-WORK="$(mktemp -d "${TMPDIR:-/tmp}/bench-server.XXXXXX")"
 BIFROST_PID=""
 NGINX_PID=""
 IDLE_PID=""
 
-stop_pid() { # stop_pid PID: SIGTERM, wait up to 5 s, then SIGKILL
-    local pid="$1" i
-    [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null || return 0
-    kill -TERM "$pid" 2>/dev/null
-    for ((i = 0; i < 50; i++)); do
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.1
-    done
-    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
-    wait "$pid" 2>/dev/null
-    return 0
-}
-
-cleanup() {
-    trap - EXIT
-    trap '' INT TERM   # a second Ctrl-C must not abort the cleanup
-    local workers=""
+stop_processes() { # for cleanup
+    local workers="" w
     [[ -n "$NGINX_PID" ]] && workers="$(child_pids "$NGINX_PID")"
     stop_pid "$IDLE_PID"
     stop_pid "$BIFROST_PID"
     stop_pid "$NGINX_PID"
-    local w
     for w in $workers; do kill -0 "$w" 2>/dev/null && kill -KILL "$w" 2>/dev/null; done
-    rm -rf "$WORK"
 }
-trap cleanup EXIT
-trap 'echo; echo "bench-server: interrupted" >&2; exit 130' INT TERM
+make_workdir
 
 # --- Helpers ----------------------------------------------------------------------------------------
-child_pids() { # child_pids PID: direct children of PID (from /proc/*/stat)
-    local want="$1" stat pid rest fields
-    for stat in /proc/[0-9]*/stat; do
-        read -r pid rest 2>/dev/null <"$stat" || continue
-        rest="${rest##*) }"              # skip "(comm)", which may contain spaces
-        read -r -a fields <<<"$rest"     # fields[0] = state, fields[1] = ppid
-        [[ "${fields[1]:-}" == "$want" ]] && echo "$pid"
-    done
-}
-
-free_port() {
-    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
-}
-
 rss_kb() { # rss_kb PID: VmRSS in kB (0 if gone)
     awk '/^VmRSS:/ { print $2; found = 1 } END { if (!found) print 0 }' "/proc/$1/status" 2>/dev/null || echo 0
 }
@@ -115,70 +79,6 @@ nginx_rss_kb() { # master + workers
     for pid in $(child_pids "$NGINX_PID"); do total=$((total + $(rss_kb "$pid"))); done
     echo "$total"
 }
-
-wait_healthy() { # wait_healthy NAME PORT PID LOG: up to 10 s
-    local name="$1" port="$2" pid="$3" log="$4" deadline=$((SECONDS + 10))
-    while ((SECONDS < deadline)); do
-        curl -sf -o /dev/null --max-time 1 "http://127.0.0.1:$port/health" && return 0
-        if ! kill -0 "$pid" 2>/dev/null; then
-            echo "bench-server: $name exited during startup; its log:" >&2
-            sed 's/^/    /' "$log" >&2
-            exit 1
-        fi
-        sleep 0.1
-    done
-    echo "bench-server: $name did not answer http://127.0.0.1:$port/health within 10 s; its log:" >&2
-    sed 's/^/    /' "$log" >&2
-    exit 1
-}
-
-# parse_wrk FILE → "rps p50_us p99_us requests errors", latencies in microseconds.
-parse_wrk() {
-    awk '
-        function us(v,   n, u) {
-            n = v + 0; u = v; sub(/^[0-9.]+/, "", u)
-            if (u == "us") return n
-            if (u == "ms") return n * 1000
-            if (u == "s")  return n * 1000000
-            if (u == "m")  return n * 60000000
-            if (u == "h")  return n * 3600000000
-            return -1
-        }
-        /Latency Distribution/ { dist = 1; next }
-        dist && $1 == "50%" { p50 = us($2) }
-        dist && $1 == "99%" { p99 = us($2) }
-        / requests in /     { dist = 0; requests = $1 }
-        /^Requests\/sec:/   { rps = $2 }
-        /Socket errors:/    { for (i = 3; i <= NF; i++) { gsub(/,/, "", $i); if ($i ~ /^[0-9]+$/) errors += $i } }
-        /Non-2xx or 3xx/    { errors += $NF }
-        END {
-            if (rps == "" || p50 == "" || p99 == "") { print "ERR"; exit }
-            printf "%s %s %s %s %d\n", rps, p50, p99, requests, errors
-        }' "$1"
-}
-
-fmt_us() { # human latency from microseconds
-    awk -v v="$1" 'BEGIN {
-        if (v >= 1000000) printf "%.2fs", v / 1000000
-        else if (v >= 1000) printf "%.2fms", v / 1000
-        else printf "%.0fus", v }'
-}
-
-fmt_mb() { awk -v k="$1" 'BEGIN { printf "%.1f MB", k / 1024 }'; }
-
-median() { # median of the arguments
-    printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END {
-        if (NR == 0) { print 0; exit }
-        if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
-
-verdict() { # verdict VALUE OP TARGET → PASS / MISS
-    awk -v v="$1" -v op="$2" -v t="$3" 'BEGIN {
-        ok = (op == ">=") ? (v >= t) : (op == "<=") ? (v <= t) : (op == "<") ? (v < t) : 0
-        print ok ? "PASS" : "MISS" }'
-}
-
-rule() { printf '%*s\n' 78 '' | tr ' ' '-'; }
 
 # --- Start bifrost-http -----------------------------------------------------------------------------
 BIFROST_PORT="$(free_port)"

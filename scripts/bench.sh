@@ -51,8 +51,12 @@
 
 set -uo pipefail
 
+BENCH_NAME=bench
+source "$(dirname "$0")/bench-lib.sh" || exit 1   # die, stop_pid, cleanup, run_bounded, make_certs, parse_wrk, ...
+STOP_GRACE=7              # the mock gives in-flight requests 5 s
+RULE_WIDTH=100
+
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-resolve() { [[ "$1" == /* || -e "$1" ]] && echo "$1" || echo "$ROOT/$1"; }  # defaults are relative to the repo
 BIN="$(resolve "${BIFROST_BIN:-.build/release/bifrost-http}")"
 MOCK_BIN="$(resolve "${BIFROST_MOCK_BIN:-.build/release/bifrost-mock}")"
 QUICK="${QUICK:-}"
@@ -75,15 +79,11 @@ TARGET_RPS_RATIO=0.7         # bifrost req/s ÷ nginx req/s ≥ this (64 connect
 TARGET_RATE_HELD=0.98        # achieved ÷ requested rate ≥ this, with 0 errors
 TARGET_RSS_MB=100            # bifrost-http peak RSS < this
 
-die() { echo "bench: $*" >&2; exit 1; }
-
 # --- Preconditions ----------------------------------------------------------------------------------
 [[ -x "$BIN" ]] || die "bifrost-http binary not found at '$BIN' (build it: swift build -c release --product bifrost-http, or set BIFROST_BIN)"
 [[ -x "$MOCK_BIN" ]] || die "bifrost-mock binary not found at '$MOCK_BIN' (build it: swift build -c release --product bifrost-mock, or set BIFROST_MOCK_BIN)"
 command -v wrk >/dev/null 2>&1 || die "wrk is not installed (apt-get install wrk)"
-NGINX="$(command -v nginx || true)"
-[[ -z "$NGINX" && -x /usr/sbin/nginx ]] && NGINX=/usr/sbin/nginx
-[[ -n "$NGINX" ]] || die "nginx is not installed (apt-get install nginx-light)"
+find_nginx
 command -v hey >/dev/null 2>&1 || die "hey is not installed (apt-get install hey)"
 command -v openssl >/dev/null 2>&1 || die "openssl is not installed (apt-get install openssl)"
 command -v curl >/dev/null 2>&1 || die "curl is not installed (apt-get install curl)"
@@ -94,32 +94,15 @@ command -v timeout >/dev/null 2>&1 || die "timeout is not installed (coreutils)"
 [[ "$RATE_DURATION" =~ ^[1-9][0-9]*$ ]] || die "RATE_DURATION must be a whole number of seconds (got '$RATE_DURATION')"
 CLK_TCK="$(getconf CLK_TCK 2>/dev/null || echo 100)"
 
-if ! ulimit -n 65536 2>/dev/null; then
-    ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
-fi
-NOFILE="$(ulimit -n)"
+raise_nofile
 [[ "$NOFILE" == unlimited ]] && NOFILE=65536
 
 # --- Cleanup ----------------------------------------------------------------------------------------
-WORK="$(mktemp -d "${TMPDIR:-/tmp}/bench.XXXXXX")" || die "cannot create a temporary directory"
 MOCK_PID=""
 NGINX_PID=""
 NGINX_WORKERS=""
 BIFROST_PID=""
 TOOL_PID=""
-
-stop_pid() { # stop_pid PID: SIGTERM, wait up to 7 s (the mock gives in-flight requests 5 s), then SIGKILL
-    local pid="$1" i
-    [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null || return 0
-    kill -TERM "$pid" 2>/dev/null
-    for ((i = 0; i < 70; i++)); do
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.1
-    done
-    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
-    wait "$pid" 2>/dev/null
-    return 0
-}
 
 stop_servers() { # stops this phase's processes (nginx workers too, should the master die first)
     local w
@@ -131,39 +114,10 @@ stop_servers() { # stops this phase's processes (nginx workers too, should the m
     stop_pid "$MOCK_PID"; MOCK_PID=""
 }
 
-cleanup() {
-    trap - EXIT
-    trap '' INT TERM   # a second Ctrl-C must not abort the cleanup
-    stop_servers
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'echo; echo "bench: interrupted" >&2; exit 130' INT TERM
-
-# run_bounded SECONDS OUT CMD...: CMD with stdout+stderr to OUT, at most SECONDS, in the background so
-# that a signal to this script is handled at once (cleanup stops it). Returns CMD's status.
-run_bounded() {
-    local limit="$1" out="$2" rc
-    shift 2
-    timeout -k 5 "$limit" "$@" >"$out" 2>&1 &
-    TOOL_PID=$!
-    wait "$TOOL_PID"
-    rc=$?
-    TOOL_PID=""
-    return "$rc"
-}
+stop_processes() { stop_servers; }   # for cleanup
+make_workdir
 
 # --- Helpers ----------------------------------------------------------------------------------------
-child_pids() { # child_pids PID: direct children of PID (from /proc/*/stat)
-    local want="$1" stat pid rest fields
-    for stat in /proc/[0-9]*/stat; do
-        read -r pid rest 2>/dev/null <"$stat" || continue
-        rest="${rest##*) }"              # skip "(comm)", which may contain spaces
-        read -r -a fields <<<"$rest"     # fields[0] = state, fields[1] = ppid
-        [[ "${fields[1]:-}" == "$want" ]] && echo "$pid"
-    done
-}
-
 cpu_ticks() { # cpu_ticks PID...: utime + stime summed over the processes (all threads), in clock ticks
     local total=0 pid line rest fields
     for pid in "$@"; do
@@ -182,75 +136,6 @@ hwm_kb() { # hwm_kb PID...: VmHWM (peak resident set) summed over the processes,
         total=$((total + ${v:-0}))
     done
     echo "$total"
-}
-
-pick_port() { # a port nothing listens on, below the ephemeral range (so no client socket takes it)
-    local used p i
-    used=" $(awk 'FNR > 1 && $4 == "0A" { split($2, a, ":"); print a[2] }' /proc/net/tcp /proc/net/tcp6 2>/dev/null |
-        while read -r h; do echo $((16#$h)); done | tr '\n' ' ') "
-    for ((i = 0; i < 200; i++)); do
-        p=$((20000 + RANDOM % 12000))
-        [[ "$used" != *" $p "* ]] && { echo "$p"; return 0; }
-    done
-    echo 28080
-}
-
-show_log() { sed 's/^/    /' "$1" >&2; }
-
-# wait_port NAME PID LOG REGEX: prints the port a server logged (REGEX, a sed pattern with one group)
-# within 10 s; otherwise shows the log and returns 1.
-wait_port() {
-    local name="$1" pid="$2" log="$3" regex="$4" port="" deadline=$((SECONDS + 10))
-    while ((SECONDS < deadline)); do
-        port="$(sed -n "s#$regex#\\1#p" "$log" | head -n 1)"
-        [[ -n "$port" ]] && { echo "$port"; return 0; }
-        if ! kill -0 "$pid" 2>/dev/null; then
-            echo "bench: $name exited during startup; its log:" >&2; show_log "$log"; return 1
-        fi
-        sleep 0.1
-    done
-    echo "bench: $name did not report its port within 10 s; its log:" >&2; show_log "$log"; return 1
-}
-
-# wait_post NAME PID LOG URL BODY [CURL ARGS...]: until POST URL answers 200 (10 s).
-wait_post() {
-    local name="$1" pid="$2" log="$3" url="$4" body="$5" status="" deadline=$((SECONDS + 10))
-    shift 5
-    while ((SECONDS < deadline)); do
-        status="$(curl -s -o "$WORK/probe.json" -w '%{http_code}' --max-time 2 "$@" \
-            -H 'content-type: application/json' --data-binary "@$body" "$url" 2>"$WORK/curl.err")"
-        [[ "$status" == 200 ]] && return 0
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.2
-    done
-    echo "bench: $name did not answer POST $url with 200 within 10 s (last status '$status'; curl: $(cat "$WORK/curl.err"); body: $(head -c 300 "$WORK/probe.json" 2>/dev/null)); its log:" >&2
-    show_log "$log"
-    exit 1
-}
-
-# parse_wrk FILE → "rps p50_us p99_us requests errors", latencies in microseconds, or ERR.
-parse_wrk() {
-    awk '
-        function us(v,   n, u) {
-            n = v + 0; u = v; sub(/^[0-9.]+/, "", u)
-            if (u == "us") return n
-            if (u == "ms") return n * 1000
-            if (u == "s")  return n * 1000000
-            if (u == "m")  return n * 60000000
-            if (u == "h")  return n * 3600000000
-            return -1
-        }
-        /Latency Distribution/ { dist = 1; next }
-        dist && $1 == "50%" { p50 = us($2) }
-        dist && $1 == "99%" { p99 = us($2) }
-        / requests in /     { dist = 0; requests = $1 }
-        /^Requests\/sec:/   { rps = $2 }
-        /Socket errors:/    { for (i = 3; i <= NF; i++) { gsub(/,/, "", $i); if ($i ~ /^[0-9]+$/) errors += $i } }
-        /Non-2xx or 3xx/    { errors += $NF }
-        END {
-            if (rps == "" || p50 == "" || p99 == "" || requests == "") { print "ERR"; exit }
-            printf "%s %s %s %s %d\n", rps, p50, p99, requests, errors
-        }' "$1"
 }
 
 # parse_hey FILE → "rps p50_us p99_us responses non2xx errors statuses", or ERR. statuses: "200:N,502:M".
@@ -277,29 +162,13 @@ parse_hey() {
         }' "$1"
 }
 
-fmt_us() { # human latency from microseconds ("-" passes through)
-    [[ "$1" == - ]] && { echo -; return; }
-    awk -v v="$1" 'BEGIN {
-        s = (v < 0) ? "-" : ""; if (v < 0) v = -v
-        if (v >= 1000000) printf "%s%.2fs", s, v / 1000000
-        else if (v >= 1000) printf "%s%.2fms", s, v / 1000
-        else printf "%s%.0fus", s, v }'
-}
-
 fmt_added() { # fmt_added US: "+1.23ms" / "-12us" / "-"
     [[ "$1" == - ]] && { echo -; return; }
     awk -v v="$1" 'BEGIN { exit !(v >= 0) }' && echo "+$(fmt_us "$1")" || fmt_us "$1"
 }
 
-fmt_mb() { [[ "$1" == - ]] && echo - || awk -v k="$1" 'BEGIN { printf "%.1f MB", k / 1024 }'; }
 fmt_rps() { [[ "$1" == - ]] && echo - || printf '%.0f' "$1"; }
 fmt_cpu() { [[ "$1" == - ]] && echo - || awk -v v="$1" 'BEGIN { printf "%.1fus", v }'; }
-
-median() { # median of the arguments, "-" if none
-    (($# == 0)) && { echo -; return; }
-    printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END {
-        if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
 
 diff_of() { [[ "$1" == - || "$2" == - ]] && echo - || awk -v a="$1" -v b="$2" 'BEGIN { print a - b }'; }
 ratio() { [[ "$1" == - || "$2" == - ]] && echo - || awk -v a="$1" -v b="$2" 'BEGIN { if (b != 0) printf "%.2f", a / b; else print "-" }'; }
@@ -311,37 +180,8 @@ cpu_per_request() {
     awk -v t="$1" -v n="$2" -v hz="$CLK_TCK" 'BEGIN { printf "%.2f", t * 1000000 / hz / n }'
 }
 
-verdict() { # verdict VALUE OP TARGET → PASS / MISS
-    [[ "$1" == - || "$3" == - ]] && { echo MISS; return; }
-    awk -v v="$1" -v op="$2" -v t="$3" 'BEGIN {
-        ok = (op == ">=") ? (v >= t) : (op == "<=") ? (v <= t) : (op == "<") ? (v < t) : 0
-        print ok ? "PASS" : "MISS" }'
-}
-
-rule() { printf '%*s\n' 100 '' | tr ' ' '-'; }
-
 # --- Certificates (throwaway, in $WORK only) ---------------------------------------------------------
-CERTS="$WORK/certs"
-mkdir -p "$CERTS" && chmod 700 "$CERTS"
-cat >"$CERTS/leaf.ext" <<'EOF'
-basicConstraints=critical,CA:FALSE
-keyUsage=critical,digitalSignature,keyEncipherment
-extendedKeyUsage=serverAuth
-subjectAltName=IP:127.0.0.1,DNS:localhost
-EOF
-openssl_or_die() {
-    openssl "$@" >"$WORK/openssl.log" 2>&1 && return 0
-    echo "bench: openssl $1 failed:" >&2
-    show_log "$WORK/openssl.log"
-    exit 1
-}
-openssl_or_die req -x509 -newkey rsa:2048 -nodes -sha256 -days 1 -subj "/CN=bifrost bench CA" \
-    -keyout "$CERTS/ca.key" -out "$CERTS/ca.pem" \
-    -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign"
-openssl_or_die req -newkey rsa:2048 -nodes -sha256 -subj "/CN=127.0.0.1" \
-    -keyout "$CERTS/leaf.key" -out "$CERTS/leaf.csr"
-openssl_or_die x509 -req -in "$CERTS/leaf.csr" -CA "$CERTS/ca.pem" -CAkey "$CERTS/ca.key" -CAcreateserial \
-    -days 1 -sha256 -extfile "$CERTS/leaf.ext" -out "$CERTS/leaf.pem"
+make_certs "bifrost bench CA"
 
 # --- Request bodies and wrk scripts -----------------------------------------------------------------
 # A typical ~400-byte chat completion request; the gateway's names the provider in the model.
