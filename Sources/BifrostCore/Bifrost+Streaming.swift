@@ -7,26 +7,16 @@ extension Bifrost {
     /// the returned stream, never hidden behind a clean end.
     public func stream(_ request: BifrostRequest, context: BifrostContext = BifrostContext()) async throws(BifrostError)
         -> BifrostStream {
-        var primaryError: BifrostError?
-        for (index, target) in ([Fallback(provider: request.provider, model: request.model)] + request.fallbacks).enumerated() {
-            if index > 0 && !isConfigured(target.provider) {
-                logger.warning("skipping fallback to an unconfigured provider", metadata: ["provider": "\(target.provider)"])
-                continue
+        // A stream counts as in flight until it ends, so shutdown waits for it.
+        try enter()
+        do {
+            return try await withFallbacks(request, context: context) { attempt in
+                await openStream(attempt, context: context)
             }
-            var attempt = request
-            attempt.provider = target.provider
-            attempt.model = target.model
-            switch await openStream(attempt, context: context) {
-            case .success(let stream):
-                return stream
-            case .failure(let error):
-                if index == 0 { primaryError = error } else {
-                    logger.warning("fallback failed", metadata: ["provider": "\(target.provider)", "error": "\(error.error.message)"])
-                }
-                if !error.fallbacksAllowed || context.isCancelled { throw primaryError ?? error }
-            }
+        } catch {
+            leave()
+            throw error
         }
-        throw primaryError ?? BifrostError(message: "no provider could serve the request", type: "internal_error", statusCode: 500)
     }
 
     /// PreHooks, then a provider stream (or a short-circuit); PostHooks run when the stream ends,
@@ -41,10 +31,7 @@ extension Bifrost {
             } else {
                 let result = await pipeline.runPostHooks(ran: outcome.ran, response: shortCircuit.response,
                                                          error: shortCircuit.error, context: context)
-                return result.map { response in AsyncThrowingStream { continuation in
-                    continuation.yield(response)
-                    continuation.finish()
-                } }
+                return result.map(completedStream)
             }
         } else {
             switch await openProviderStream(outcome.request, context: context) {
@@ -53,18 +40,20 @@ extension Bifrost {
                 ticket = opened.ticket
             case .failure(let error):
                 // A PostHook may still recover (a cached answer, say): it becomes a one-chunk stream.
-                switch await pipeline.runPostHooks(ran: outcome.ran, response: nil, error: error, context: context) {
-                case .success(let recovered):
-                    return .success(AsyncThrowingStream { continuation in
-                        continuation.yield(recovered)
-                        continuation.finish()
-                    })
-                case .failure(let final):
-                    return .failure(final)
-                }
+                return await pipeline.runPostHooks(ran: outcome.ran, response: nil, error: error, context: context)
+                    .map(completedStream)
             }
         }
         return .success(relay(upstream, ran: outcome.ran, request: outcome.request, ticket: ticket, context: context))
+    }
+
+    /// A stream of one already-final response: the request is over, so it stops counting as in flight.
+    private func completedStream(_ response: BifrostResponse) -> BifrostStream {
+        leave()
+        return AsyncThrowingStream { continuation in
+            continuation.yield(response)
+            continuation.finish()
+        }
     }
 
     /// Forwards chunks, assembling them; runs the PostHooks and frees the provider turn at the end.
@@ -72,6 +61,7 @@ extension Bifrost {
                        context: BifrostContext) -> BifrostStream {
         let pipeline = self.pipeline
         let logger = self.logger
+        let engine = self
         return AsyncThrowingStream { continuation in
             let task = Task {
                 var accumulator = StreamAccumulator()
@@ -87,6 +77,7 @@ extension Bifrost {
                 ticket?.release()
                 let assembled = failure == nil ? accumulator.response(provider: request.provider, fallbackModel: request.model) : nil
                 let result = await pipeline.runPostHooks(ran: ran, response: assembled, error: failure, context: context)
+                engine.leave()
                 switch result {
                 case .success:
                     continuation.finish()

@@ -46,8 +46,6 @@ public final class Bifrost: Sendable {
 
     var logger: Logger { options.logger }
 
-    func isConfigured(_ provider: String) -> Bool { account.config(for: provider) != nil }
-
     /// The plugins, in registration order.
     public var plugins: [any Plugin] { pipeline.plugins }
 
@@ -59,18 +57,29 @@ public final class Bifrost: Sendable {
         -> BifrostResponse {
         try enter()
         defer { leave() }
+        return try await withFallbacks(request, context: context) { attempt in
+            await runPipeline(attempt, context: context)
+        }
+    }
+
+    /// Tries the primary and then each fallback with `attempt` (a full plugin run each) until one
+    /// succeeds. An unconfigured fallback is skipped, an error with `allowFallbacks == false` or a
+    /// cancelled request stops the walk, and when everything failed the primary's error is thrown.
+    func withFallbacks<T>(_ request: BifrostRequest, context: BifrostContext,
+                          _ attempt: (BifrostRequest) async -> Result<T, BifrostError>) async throws(BifrostError) -> T {
         var primaryError: BifrostError?
-        for (index, target) in attempts(for: request).enumerated() {
+        let targets = [Fallback(provider: request.provider, model: request.model)] + request.fallbacks
+        for (index, target) in targets.enumerated() {
             if index > 0 && account.config(for: target.provider) == nil {
                 options.logger.warning("skipping fallback to an unconfigured provider", metadata: ["provider": "\(target.provider)"])
                 continue
             }
-            var attempt = request
-            attempt.provider = target.provider
-            attempt.model = target.model
-            switch await runPipeline(attempt, context: context) {
-            case .success(let response):
-                return response
+            var next = request
+            next.provider = target.provider
+            next.model = target.model
+            switch await attempt(next) {
+            case .success(let value):
+                return value
             case .failure(let error):
                 if index == 0 {
                     primaryError = error
@@ -83,10 +92,6 @@ public final class Bifrost: Sendable {
             }
         }
         throw primaryError ?? BifrostError(message: "no provider could serve the request", type: "internal_error", statusCode: 500)
-    }
-
-    private func attempts(for request: BifrostRequest) -> [Fallback] {
-        [Fallback(provider: request.provider, model: request.model)] + request.fallbacks
     }
 
     /// PreHooks → (queue → key → provider, with retries) → PostHooks, for one provider and model.
@@ -242,7 +247,7 @@ public final class Bifrost: Sendable {
 
     // MARK: Lifecycle
 
-    private func enter() throws(BifrostError) {
+    func enter() throws(BifrostError) {
         let accepted = lifecycle.withLock { state -> Bool in
             guard state.accepting else { return false }
             state.inFlight += 1
@@ -251,7 +256,7 @@ public final class Bifrost: Sendable {
         if !accepted { throw BifrostError(message: "the gateway is shutting down", type: "shutting_down", statusCode: 503) }
     }
 
-    private func leave() {
+    func leave() {
         lifecycle.withLock { $0.inFlight -= 1 }
     }
 

@@ -1,6 +1,7 @@
 import BifrostCore
 import BifrostPluginKit
 import Synchronization
+import Glibc
 import Testing
 
 /// Captures what a PostHook saw.
@@ -95,4 +96,33 @@ struct StreamingEngineTests {
         #expect(chunks == [cached])
         #expect(!log.all.contains { $0.hasPrefix("stream:") })
     }
+}
+
+@Suite("Engine: streams and shutdown")
+struct StreamShutdownTests {
+    @Test func streamsCountAsInFlightUntilTheyEnd() async throws {
+        let log = EventLog()
+        let engine = makeEngine(providers: [FakeProvider("openai", log: log, chunks: ["a", "b"], delay: .milliseconds(50))])
+        var request = chatRequest()
+        request.stream = true
+        let stream = try await engine.stream(request)
+        #expect(engine.inFlight == 1)
+        for try await _ in stream {}
+        #expect(eventually { engine.inFlight == 0 })
+        // A short-circuited stream is over at once.
+        let cached = makeResponse(provider: "openai", model: "gpt-4o-mini")
+        let shortCircuited = makeEngine(providers: [FakeProvider("openai", log: log, chunks: ["x"])],
+                                        plugins: [RecordingPlugin("cache", log: log, pre: { ($0, .respond(cached)) })])
+        _ = try await shortCircuited.stream(request)
+        #expect(shortCircuited.inFlight == 0)
+    }
+}
+
+/// Polls `condition` for up to a second.
+func eventually(_ condition: () -> Bool) -> Bool {
+    for _ in 0..<100 {
+        if condition() { return true }
+        usleep(10_000)
+    }
+    return condition()
 }
