@@ -151,28 +151,20 @@ final class HTTPServerConnection: IOEventHandler, TimerTarget {
     // MARK: Reading
 
     private func readAvailable() {
-        let scratch = context.readBuffer
-        while !isClosed && !readPaused {
-            let count: Int
-            do {
-                switch try channel.read(into: scratch) {
-                case .wouldBlock: return
-                case .done(let n): count = n
-                }
-            } catch {
-                if !channel.shortReadMeansDrained {
-                    context.logger.debug("TLS connection failed", metadata: ["error": "\(error)"])
-                }
-                close()
-                return
+        guard !isClosed && !readPaused else { return }
+        switch channel.readAll(into: context.readBuffer, { bytes in
+            ingest(bytes)
+            return !isClosed && !readPaused
+        }) {
+        case .drained:
+            break
+        case .peerClosed:
+            peerClosed()
+        case .failed(let error):
+            if !channel.shortReadMeansDrained {
+                context.logger.debug("TLS connection failed", metadata: ["error": "\(error)"])
             }
-            if count == 0 {
-                peerClosed()
-                return
-            }
-            ingest(UnsafeRawBufferPointer(rebasing: scratch[0..<count]))
-            // A short read drained the socket; a later arrival raises a new edge.
-            if count < scratch.count && channel.shortReadMeansDrained { return }
+            close()
         }
     }
 

@@ -38,6 +38,35 @@ enum SocketChannel {
         }
     }
 
+    /// How a ``readAll(into:_:)`` ended.
+    enum ReadOutcome {
+        /// The socket has nothing more for now, or the consumer asked to stop.
+        case drained
+        /// The peer closed its side.
+        case peerClosed
+        case failed(any Error)
+    }
+
+    /// Reads into `scratch` and hands each piece to `ingest` until the socket would block, the peer
+    /// closes, or `ingest` returns false. Edge-triggered: the caller must not stop early on its own.
+    func readAll(into scratch: UnsafeMutableRawBufferPointer, _ ingest: (UnsafeRawBufferPointer) -> Bool) -> ReadOutcome {
+        while true {
+            let count: Int
+            do {
+                switch try read(into: scratch) {
+                case .wouldBlock: return .drained
+                case .done(let n): count = n
+                }
+            } catch {
+                return .failed(error)
+            }
+            if count == 0 { return .peerClosed }
+            guard ingest(UnsafeRawBufferPointer(rebasing: scratch[0..<count])) else { return .drained }
+            // A short plain read drained the socket; a later arrival raises a new edge.
+            if count < scratch.count && shortReadMeansDrained { return .drained }
+        }
+    }
+
     /// Writes from the vectors in order; returns the bytes taken.
     func write(_ vectors: UnsafeBufferPointer<iovec>) throws -> IOResult<Int> {
         switch self {

@@ -292,25 +292,14 @@ final class HTTPClientConnection: IOEventHandler, TimerTarget {
     // MARK: Reading
 
     private func readAvailable() {
-        guard let channel else { return }
-        let scratch = pool.readBuffer
-        while !isClosed && !readPaused {
-            let count: Int
-            do {
-                switch try channel.read(into: scratch) {
-                case .wouldBlock: return
-                case .done(let n): count = n
-                }
-            } catch {
-                connectionLost("\(error)")
-                return
-            }
-            if count == 0 {
-                peerClosed()
-                return
-            }
-            ingest(UnsafeRawBufferPointer(rebasing: scratch[0..<count]))
-            if count < scratch.count && channel.shortReadMeansDrained { return }
+        guard let channel, !isClosed && !readPaused else { return }
+        switch channel.readAll(into: pool.readBuffer, { bytes in
+            ingest(bytes)
+            return !isClosed && !readPaused
+        }) {
+        case .drained: break
+        case .peerClosed: peerClosed()
+        case .failed(let error): connectionLost("\(error)")
         }
     }
 
