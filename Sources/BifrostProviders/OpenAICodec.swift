@@ -139,3 +139,55 @@ enum OpenAICodec {
         return Int(number)
     }
 }
+
+/// Turns one OpenAI stream event into a Bifrost chunk; tool-call pieces get their call's id
+/// (OpenAI sends the id only with a call's first piece, later pieces carry just its index).
+/// An `{"error": ...}` event is thrown, never relayed as an empty chunk.
+struct OpenAIStreamTranslator {
+    let provider: String
+    let model: String
+    private var toolCallIDs: [Int: String] = [:]
+
+    init(provider: String, model: String) {
+        self.provider = provider
+        self.model = model
+    }
+
+    mutating func translate(_ event: [UInt8]) throws -> BifrostResponse {
+        let value: JSONValue
+        do {
+            value = try JSONParser.parse(event)
+        } catch {
+            throw BifrostError(message: "\(provider) sent an invalid stream event: \(error)", type: "invalid_response", statusCode: 502)
+        }
+        if let detail = value["error"], case .object = detail {
+            throw BifrostError(message: detail["message"]?.stringValue ?? "\(provider) stream failed", type: detail["type"]?.stringValue,
+                               statusCode: 502, isBifrostError: false)
+        }
+        var choices: [Choice] = []
+        if case .array(let items)? = value["choices"] {
+            for (offset, item) in items.enumerated() {
+                let message = item["delta"].map { delta($0) }
+                choices.append(Choice(index: OpenAICodec.integer(item["index"]) ?? offset, text: item["text"]?.stringValue,
+                                      delta: message, finishReason: item["finish_reason"]?.stringValue))
+            }
+        }
+        return BifrostResponse(id: value["id"]?.stringValue ?? "", object: value["object"]?.stringValue ?? "chat.completion.chunk",
+                               created: OpenAICodec.integer(value["created"]) ?? 0, model: value["model"]?.stringValue ?? model,
+                               choices: choices, usage: OpenAICodec.usage(value["usage"]),
+                               extraFields: ExtraFields(provider: provider, model: model))
+    }
+
+    private mutating func delta(_ value: JSONValue) -> BifrostMessage {
+        var message = BifrostMessage(role: value["role"]?.stringValue ?? "", content: value["content"]?.stringValue.map { .text($0) })
+        if case .array(let pieces)? = value["tool_calls"] {
+            message.toolCalls = pieces.map { piece in
+                let index = OpenAICodec.integer(piece["index"]) ?? 0
+                if let id = piece["id"]?.stringValue { toolCallIDs[index] = id }
+                return ToolCall(id: toolCallIDs[index] ?? "", name: piece["function"]?["name"]?.stringValue ?? "",
+                                arguments: piece["function"]?["arguments"]?.stringValue ?? "")
+            }
+        }
+        return message
+    }
+}

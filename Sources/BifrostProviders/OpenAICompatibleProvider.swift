@@ -44,7 +44,7 @@ public struct OpenAICompatibleProvider: Provider {
         let latency = ContinuousClock.now - started
         var result = try decode(body, kind: request.input.kind, request: request)
         result.extraFields.latency = Int(latency.components.seconds * 1000 + latency.components.attoseconds / 1_000_000_000_000_000)
-        if config.sendBackRawResponse { result.extraFields.rawResponse = try? JSONDecoder().decode(JSONValue.self, from: Data(body)) }
+        if config.sendBackRawResponse { result.extraFields.rawResponse = try? JSONParser.parse(body) }
         return result
     }
 
@@ -160,44 +160,4 @@ public enum ProviderContextKeys {
 /// `host:port` from a base URL, for messages.
 func HTTPOriginName(url: String) -> String {
     (try? ParsedURL(url))?.origin.authority ?? url
-}
-
-/// Turns one OpenAI stream event into a Bifrost chunk; tool-call pieces get their call's id.
-struct OpenAIStreamTranslator {
-    let provider: String
-    let model: String
-    private var toolCallIDs: [Int: String] = [:]
-
-    init(provider: String, model: String) {
-        self.provider = provider
-        self.model = model
-    }
-
-    mutating func translate(_ event: [UInt8]) throws -> BifrostResponse {
-        let decoded: OpenAIResponseBody
-        do {
-            decoded = try JSONDecoder().decode(OpenAIResponseBody.self, from: Data(event))
-        } catch {
-            if let failure = try? JSONDecoder().decode(OpenAIErrorBody.self, from: Data(event)), let detail = failure.error {
-                throw BifrostError(message: detail.message ?? "stream error", type: detail.type, statusCode: 502, isBifrostError: false)
-            }
-            throw BifrostError(message: "\(provider) sent an invalid stream event: \(ProviderErrors.describe(error))",
-                               type: "invalid_response", statusCode: 502)
-        }
-        let choices = (decoded.choices ?? []).enumerated().map { offset, choice -> Choice in
-            var message: BifrostMessage?
-            if let delta = choice.delta {
-                let calls = delta.tool_calls?.map { piece -> ToolCall in
-                    let index = piece.index ?? 0
-                    if let id = piece.id { toolCallIDs[index] = id }
-                    return ToolCall(id: toolCallIDs[index] ?? "", name: piece.function?.name ?? "", arguments: piece.function?.arguments ?? "")
-                }
-                message = BifrostMessage(role: delta.role ?? "", content: delta.content.map { .text($0) }, toolCalls: calls)
-            }
-            return Choice(index: choice.index ?? offset, text: choice.text, delta: message, finishReason: choice.finish_reason)
-        }
-        return BifrostResponse(id: decoded.id ?? "", object: decoded.object ?? "chat.completion.chunk", created: decoded.created ?? 0,
-                               model: decoded.model ?? model, choices: choices, usage: decoded.bifrostUsage,
-                               extraFields: ExtraFields(provider: provider, model: model))
-    }
 }

@@ -1,6 +1,5 @@
 import BifrostHTTP
 import BifrostPluginKit
-import Foundation
 
 /// Maps upstream and transport failures to ``BifrostError``s: upstream statuses and messages are
 /// kept; network failures become 502, timeouts 504, cancellation 499. Never includes keys.
@@ -10,19 +9,16 @@ enum ProviderErrors {
         var type: String?
         var code: String?
         var param: String?
-        if let decoded = try? JSONDecoder().decode(OpenAIErrorBody.self, from: Data(body)), let detail = decoded.error {
-            message = detail.message ?? message
-            type = detail.type
-            param = detail.param
-            switch detail.code {
+        // OpenAI's `{"error": {message, type, param, code}}`; Anthropic-style bodies share the first two.
+        if let detail = (try? JSONParser.parse(body))?["error"], case .object = detail {
+            message = detail["message"]?.stringValue ?? message
+            type = detail["type"]?.stringValue
+            param = detail["param"]?.stringValue
+            switch detail["code"] {
             case .string(let text)?: code = text
             case .number(let number)?: code = String(Int(number))
             default: break
             }
-        } else if let anthropic = try? JSONDecoder().decode(JSONValue.self, from: Data(body)),
-                  let text = anthropic["error"]?["message"]?.stringValue {
-            message = text
-            type = anthropic["error"]?["type"]?.stringValue
         }
         let retryAfter = headers["retry-after"].flatMap(Double.init)
         return BifrostError(message: message, type: type, code: code, param: param, statusCode: status, isBifrostError: false,
@@ -47,18 +43,5 @@ enum ProviderErrors {
             return BifrostError(message: "cannot reach \(provider): \(client.message)", type: "network", code: client.kind.rawValue,
                                 statusCode: 502)
         }
-    }
-
-    static func describe(_ error: any Error) -> String {
-        if let decoding = error as? DecodingError {
-            switch decoding {
-            case .dataCorrupted(let context), .keyNotFound(_, let context), .typeMismatch(_, let context), .valueNotFound(_, let context):
-                let path = context.codingPath.map(\.stringValue).joined(separator: ".")
-                return path.isEmpty ? context.debugDescription : "\(path): \(context.debugDescription)"
-            @unknown default:
-                return "\(error)"
-            }
-        }
-        return "\(error)"
     }
 }

@@ -1,6 +1,5 @@
 import BifrostCore
 import BifrostPluginKit
-import Foundation
 
 /// A request the gateway could not accept: 400 with the field named.
 struct RequestValidationError: Error {
@@ -148,16 +147,5 @@ enum CompletionRequestDecoder {
             }
         }
         return result
-    }
-
-    static func describe(_ error: any Error) -> String {
-        guard let decoding = error as? DecodingError else { return "\(error)" }
-        switch decoding {
-        case .typeMismatch(_, let context), .valueNotFound(_, let context), .keyNotFound(_, let context), .dataCorrupted(let context):
-            let path = context.codingPath.map(\.stringValue).filter { !$0.isEmpty }.joined(separator: ".")
-            return path.isEmpty ? context.debugDescription : "\(path): \(context.debugDescription)"
-        @unknown default:
-            return "\(error)"
-        }
     }
 }

@@ -208,6 +208,28 @@ extension LiveGatewayTests {
             #expect(lastEvent.contains("\"is_bifrost_error\""))
         }
 
+        @Test func upstreamErrorEventMidStreamIsRelayedAsAnErrorNotAsAChunk() throws {
+            let certificates = TestCertificates.shared
+            let upstream = try TestServer(handler: ClosureHandler { _, responder in
+                let writer = responder.startStream(HTTPResponseHead(status: .ok, headers: HTTPHeaders([("Content-Type", "text/event-stream")])))
+                Task(executorPreference: responder.eventLoop) {
+                    try await writer.write(Array(#"data: {"id":"c","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"role":"assistant","content":"Hi"}}]}"#.utf8) + [10, 10])
+                    try await writer.write(Array(#"data: {"error":{"message":"upstream overloaded","type":"server_error"}}"#.utf8) + [10, 10])
+                    writer.finish()
+                }
+            }, tls: try TLSContext(server: TLSServerConfiguration(certificateChainFile: certificates.serverCertificate,
+                                                                  privateKeyFile: certificates.serverKey)))
+            let gateway = try TestGateway(providers: #"{"openai": {"keys": [{"value": "k"}], "network_config": {"base_url": "https://localhost:\#(upstream.port)"}}}"#)
+            let client = try gateway.client()
+            try client.send(TestClient.request("POST", "/v1/chat/completions",
+                                               body: #"{"model":"openai/gpt-4o-mini","stream":true,"messages":[{"role":"user","content":"hi"}]}"#))
+            let events = try client.readResponse().bodyText.components(separatedBy: "\n\n").filter { !$0.isEmpty }
+            #expect(events.count == 2)
+            #expect(events.first?.contains("\"Hi\"") == true)
+            #expect(events.last?.contains("upstream overloaded") == true)
+            #expect(events.last?.contains("is_bifrost_error") == true)
+        }
+
         @Test func fallbackThroughHTTPWhenThePrimaryFails() throws {
             let mock = try MockServerFixture()
             let gateway = try TestGateway(providers: #"{"openai": {"keys": [{"value": "k"}], "network_config": {"base_url": "https://localhost:\#(mock.port)"}}, "groq": {"keys": [{"value": "g"}], "network_config": {"base_url": "https://localhost:\#(mock.port)"}}}"#)
