@@ -8,7 +8,7 @@
 # called directly). Each iteration is 1,000 requests, so the tool's `*` figures are per request.
 #
 # Prints the tool's tables, then a per-request summary (medians over iterations): wall and CPU time,
-# mallocs and bytes, the engine's queue wait (BifrostContext.Keys.queueWait), throughput; the per-plugin
+# mallocs and bytes, the engine's queue wait (BifrostContext.measurements.queueWait), throughput; the per-plugin
 # slope; and the target for 5 no-op plugins (< 2 µs and < 20 allocations per request) as PASS/MISS.
 #
 # Informational: exits 0 whatever the numbers (non-zero only if the benchmark cannot build or run).
@@ -91,7 +91,7 @@ END {
     show("baseline provider.complete direct", "baseline: context + provider called directly")
     print ""
     print "wall ns: median; best ns: fastest iteration (p0), a guide when the host is noisy. CPU ns: process CPU"
-    print "time (all threads). queue wait: the engine\047s own measure (BifrostContext.Keys.queueWait), in ns."
+    print "time (all threads). queue wait: the engine\047s own measure (BifrostContext.measurements.queueWait), in ns."
     print "req/s: median iteration rate x 1,000. Numbers are per request; mallocs and bytes are exact."
     # Differences from the fastest iterations: medians move with the host, the best ones much less.
     if (("complete 0 plugins" in seen) && ("baseline provider.complete direct" in seen))

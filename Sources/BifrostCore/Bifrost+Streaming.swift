@@ -22,6 +22,7 @@ extension Bifrost {
     /// PreHooks, then a provider stream (or a short-circuit); PostHooks run when the stream ends,
     /// or at once when there is nothing to stream.
     private func openStream(_ request: BifrostRequest, context: BifrostContext) async -> Result<BifrostStream, BifrostError> {
+        context.record { $0 = BifrostMeasurements() }
         let outcome = await pipeline.runPreHooks(request, context: context)
         let upstream: BifrostStream
         var ticket: ProviderQueue.Ticket?
@@ -63,7 +64,7 @@ extension Bifrost {
         let logger = self.logger
         let engine = self
         return AsyncThrowingStream { continuation in
-            let task = Task {
+            let task = Task(executorPreference: context.executor) {
                 var accumulator = StreamAccumulator()
                 var failure: BifrostError?
                 do {

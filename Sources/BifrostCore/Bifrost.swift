@@ -6,8 +6,6 @@ import Synchronization
 public struct BifrostOptions: Sendable {
     /// Fail at once with 503 when a provider's queue is full, instead of waiting for room.
     public var dropExcessRequests = false
-    /// Objects prepared per provider for reuse between requests (`-pool-size`).
-    public var initialPoolSize = 300
     public var logger = Logger(label: "bifrost.core")
 
     public init() {}
@@ -67,10 +65,14 @@ public final class Bifrost: Sendable {
     /// cancelled request stops the walk, and when everything failed the primary's error is thrown.
     func withFallbacks<T>(_ request: BifrostRequest, context: BifrostContext,
                           _ attempt: (BifrostRequest) async -> Result<T, BifrostError>) async throws(BifrostError) -> T {
-        var primaryError: BifrostError?
-        let targets = [Fallback(provider: request.provider, model: request.model)] + request.fallbacks
-        for (index, target) in targets.enumerated() {
-            if index > 0 && account.config(for: target.provider) == nil {
+        let primaryError: BifrostError
+        switch await attempt(request) {
+        case .success(let value): return value
+        case .failure(let error): primaryError = error
+        }
+        if !primaryError.fallbacksAllowed || context.isCancelled { throw primaryError }
+        for target in request.fallbacks {
+            if account.config(for: target.provider) == nil {
                 options.logger.warning("skipping fallback to an unconfigured provider", metadata: ["provider": "\(target.provider)"])
                 continue
             }
@@ -81,21 +83,18 @@ public final class Bifrost: Sendable {
             case .success(let value):
                 return value
             case .failure(let error):
-                if index == 0 {
-                    primaryError = error
-                } else {
-                    options.logger.warning("fallback failed", metadata: [
-                        "provider": "\(target.provider)", "model": "\(target.model)", "error": "\(error.error.message)",
-                    ])
-                }
-                if !error.fallbacksAllowed || context.isCancelled { throw primaryError ?? error }
+                options.logger.warning("fallback failed", metadata: [
+                    "provider": "\(target.provider)", "model": "\(target.model)", "error": "\(error.error.message)",
+                ])
+                if !error.fallbacksAllowed || context.isCancelled { throw primaryError }
             }
         }
-        throw primaryError ?? BifrostError(message: "no provider could serve the request", type: "internal_error", statusCode: 500)
+        throw primaryError
     }
 
     /// PreHooks → (queue → key → provider, with retries) → PostHooks, for one provider and model.
     private func runPipeline(_ request: BifrostRequest, context: BifrostContext) async -> Result<BifrostResponse, BifrostError> {
+        context.record { $0 = BifrostMeasurements() }
         let outcome = await pipeline.runPreHooks(request, context: context)
         var response: BifrostResponse?
         var error: BifrostError?
@@ -124,10 +123,9 @@ public final class Bifrost: Sendable {
             return .failure(noKeyError(provider: request.provider, model: request.model, config: slot.config))
         }
         do {
-            let (response, waited) = try await slot.queue.run(context: context) {
+            let response = try await slot.queue.run(context: context) {
                 try await callWithRetries(slot, request, context: context)
             }
-            context.set(BifrostContext.Keys.queueWait, waited)
             return .success(response)
         } catch let error as BifrostError {
             return .failure(error)
@@ -154,7 +152,7 @@ public final class Bifrost: Sendable {
         } catch {
             return .failure(Self.bifrostError(error, provider: request.provider))
         }
-        context.set(BifrostContext.Keys.queueWait, ticket.waited)
+        context.record { $0.queueWait = ticket.waited }
         do {
             let stream = try await withRetries(slot, request, context: context) { key in
                 try await slot.provider.stream(request, key: key, context: context)
@@ -198,7 +196,7 @@ public final class Bifrost: Sendable {
                 ])
                 try await Task.sleep(for: delay)
                 attempt += 1
-                context.set(BifrostContext.Keys.retries, attempt)
+                context.record { [attempt] in $0.retries = attempt }
             }
         }
     }

@@ -34,15 +34,19 @@ public final class ProviderQueue: Sendable {
     /// Calls in flight and requests waiting, for stats and tests.
     public var load: (running: Int, waiting: Int) { state.withLock { ($0.running, $0.waiters.count) } }
 
-    /// Runs `body` when a turn is free; returns its result and how long the request waited.
-    public func run<T: Sendable>(context: BifrostContext, _ body: () async throws -> T) async throws -> (T, waited: Duration) {
-        let ticket = try await admit(context: context)
-        defer { ticket.release() }
-        return (try await body(), ticket.waited)
+    /// Runs `body` when a turn is free, recording how long the request waited in the context's
+    /// measurements.
+    public func run<T: Sendable>(context: BifrostContext, _ body: () async throws -> T) async throws -> T {
+        let start = ContinuousClock.now
+        try await acquire(context: context)
+        defer { release() }
+        let waited = ContinuousClock.now - start
+        context.record { $0.queueWait = waited }
+        return try await body()
     }
 
     /// Waits for a turn and returns it; the caller must ``Ticket/release()`` it (a stream holds its
-    /// turn until it ends).
+    /// turn until it ends). The context's measurements are not touched.
     public func admit(context: BifrostContext) async throws -> Ticket {
         let start = ContinuousClock.now
         try await acquire(context: context)

@@ -15,8 +15,8 @@ import Synchronization
 /// | `bifrost_success_requests_total` | counter | calls answered with a response |
 /// | `bifrost_error_requests_total` | counter | calls that failed, by HTTP status |
 /// | `bifrost_input_tokens_total`, `bifrost_output_tokens_total` | counter | a response's usage |
-/// | `bifrost_stream_first_token_latency_seconds` | histogram | streams (`BifrostContext.Keys.firstChunkLatency`) |
-/// | `bifrost_queue_wait_seconds` | histogram | calls that got a queue turn (`BifrostContext.Keys.queueWait`) |
+/// | `bifrost_stream_first_token_latency_seconds` | histogram | streams (`BifrostContext.measurements.firstChunkLatency`) |
+/// | `bifrost_queue_wait_seconds` | histogram | calls that got a queue turn (`BifrostContext.measurements.queueWait`) |
 ///
 /// The PreHook stores the start time (and what the request targets) in the context; the PostHook
 /// records. With fallbacks each attempt is its own call, labelled with its own provider and model.
@@ -32,10 +32,6 @@ public final class PrometheusPlugin: Plugin {
         let provider: String
         let model: String
         let method: String
-        /// The engine's measurements as they stood before this attempt (a fallback's context
-        /// still holds the previous attempt's values until the engine overwrites them).
-        let queueWaitBefore: Duration?
-        let firstChunkBefore: Duration?
     }
 
     private final class Series: Sendable {
@@ -121,9 +117,7 @@ public final class PrometheusPlugin: Plugin {
 
     public func preHook(_ context: BifrostContext, _ request: BifrostRequest) async throws -> (BifrostRequest, PluginShortCircuit?) {
         context.set(Self.attemptKey, Attempt(
-            start: .now, provider: request.provider, model: request.model, method: request.input.kind.rawValue,
-            queueWaitBefore: context.value(BifrostContext.Keys.queueWait, as: Duration.self),
-            firstChunkBefore: context.value(BifrostContext.Keys.firstChunkLatency, as: Duration.self)))
+            start: .now, provider: request.provider, model: request.model, method: request.input.kind.rawValue))
         return (request, nil)
     }
 
@@ -155,12 +149,10 @@ public final class PrometheusPlugin: Plugin {
                 metrics.outputTokens.increment(by: Int64(max(0, usage.completionTokens)))
             }
         }
-        if let wait = context.value(BifrostContext.Keys.queueWait, as: Duration.self), wait != attempt.queueWaitBefore {
-            metrics.queueWait.record(wait.clampedToZero)
-        }
-        if let first = context.value(BifrostContext.Keys.firstChunkLatency, as: Duration.self), first != attempt.firstChunkBefore {
-            metrics.firstToken.record(first.clampedToZero)
-        }
+        // The engine starts every attempt with fresh measurements, so these are this attempt's.
+        let measured = context.measurements
+        if let wait = measured.queueWait { metrics.queueWait.record(wait.clampedToZero) }
+        if let first = measured.firstChunkLatency { metrics.firstToken.record(first.clampedToZero) }
         return (response, error)
     }
 }

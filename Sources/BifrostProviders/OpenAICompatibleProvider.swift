@@ -59,7 +59,7 @@ public struct OpenAICompatibleProvider: Provider {
         let model = request.model
         let host = HTTPOriginName(url: baseURL)
         return AsyncThrowingStream { continuation in
-            let task = Task {
+            let task = Task(executorPreference: context.executor) {
                 var parser = ServerSentEventParser()
                 var translator = OpenAIStreamTranslator(provider: provider, model: model)
                 var first = true
@@ -71,7 +71,8 @@ public struct OpenAICompatibleProvider: Provider {
                                 return
                             }
                             if first {
-                                context.set(BifrostContext.Keys.firstChunkLatency, ContinuousClock.now - started)
+                                let latency = ContinuousClock.now - started
+                                context.record { $0.firstChunkLatency = latency }
                                 first = false
                             }
                             continuation.yield(try translator.translate(event))
@@ -118,7 +119,7 @@ public struct OpenAICompatibleProvider: Provider {
             throw BifrostError(message: "invalid base URL for \(name): \(error)", type: "configuration_error", statusCode: 500)
         }
         do {
-            return try await client.execute(httpRequest, on: context.value(ProviderContextKeys.eventLoop, as: EventLoop.self))
+            return try await client.execute(httpRequest, on: context.executor as? EventLoop)
         } catch {
             throw ProviderErrors.transport(error, provider: name, host: httpRequest.origin.authority)
         }
@@ -149,12 +150,6 @@ public struct OpenAICompatibleProvider: Provider {
                                statusCode: 502)
         }
     }
-}
-
-/// Context keys the transport sets for providers.
-public enum ProviderContextKeys {
-    /// `EventLoop`: the inbound connection's loop; upstream requests run on it (no thread hops).
-    public static let eventLoop = "bifrost.event_loop"
 }
 
 /// `host:port` from a base URL, for messages.

@@ -21,8 +21,7 @@ struct CompletionRoutes: Sendable {
     /// Runs one request. The task runs on the connection's loop; the client going away cancels it.
     func handle(_ request: HTTPRequest, _ responder: HTTPResponder, kind: RequestKind, route: String,
                 defaultProvider: String? = nil) {
-        let context = BifrostContext(headers: request.headers.map { (name: $0.name, value: $0.value) })
-        context.set(ProviderContextKeys.eventLoop, responder.eventLoop)
+        let context = BifrostContext(headers: RequestHeaders(request.headers), executor: responder.eventLoop)
         let engine = self.engine
         let logger = self.logger
         let task = Task(executorPreference: responder.eventLoop) {
@@ -106,4 +105,17 @@ struct RequestLog {
         if let model { metadata["model"] = "\(model)" }
         logger.info("request", metadata: metadata)
     }
+}
+
+/// The inbound headers as plugins see them: kept in the parser's form, strings made on demand.
+struct RequestHeaders: InboundHeaders {
+    let headers: HTTPHeaders
+
+    init(_ headers: HTTPHeaders) {
+        self.headers = headers
+    }
+
+    func first(_ name: String) -> String? { headers.first(name) }
+
+    var all: [(name: String, value: String)] { headers.map { (name: $0.name, value: $0.value) } }
 }

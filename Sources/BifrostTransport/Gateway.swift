@@ -12,7 +12,8 @@ import Logging
 public struct GatewayOptions: Sendable {
     /// Serve HTTPS with this certificate and key.
     public var tls: TLSServerConfiguration?
-    /// `-pool-size`: objects prepared for reuse between requests.
+    /// `-pool-size`: upstream connections kept open per provider host, shared out over the event
+    /// loops (each loop's pool holds `poolSize / loops`, rounded up); further calls wait for one.
     public var poolSize = 300
     /// `-drop-excess-requests`: a full provider queue answers 503 at once instead of waiting.
     public var dropExcessRequests = false
@@ -43,13 +44,14 @@ public final class Gateway: Sendable {
         serverConfiguration.host = host
         serverConfiguration.port = port
         let tlsContext = try options.tls.map { try TLSContext(server: $0) }
-        group = try EventLoopGroup(loopCount: config.eventLoops ?? EventLoopGroup.defaultLoopCount)
+        let loopCount = config.eventLoops ?? EventLoopGroup.defaultLoopCount
+        group = try EventLoopGroup(loopCount: loopCount)
         var clientConfiguration = HTTPClientConfiguration()
         clientConfiguration.tls = options.upstreamTLS
+        clientConfiguration.maxConnectionsPerOrigin = Self.connectionsPerLoop(poolSize: options.poolSize, loops: loopCount)
         client = try HTTPClient(group: group, configuration: clientConfiguration, logger: logger)
         var engineOptions = BifrostOptions()
         engineOptions.dropExcessRequests = options.dropExcessRequests
-        engineOptions.initialPoolSize = options.poolSize
         engineOptions.logger = logger
         metrics = MetricsExporter(customLabels: options.prometheusLabels)
         for (name, reason) in metrics.customLabels.ignored {
@@ -71,6 +73,11 @@ public final class Gateway: Sendable {
     }
 
     /// The gateway's routes.
+    /// Each loop's share of the `-pool-size` upstream connections per provider host (at least one).
+    public static func connectionsPerLoop(poolSize: Int, loops: Int) -> Int {
+        max(1, (poolSize + max(1, loops) - 1) / max(1, loops))
+    }
+
     static func routes(engine: Bifrost, providers: [String: ProviderConfig], logger: Logger) -> Router {
         var router = Router()
         let health = HTTPResponse.json(.ok, "{\"status\":\"ok\"}")

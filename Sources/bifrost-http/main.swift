@@ -29,7 +29,7 @@ struct BifrostHTTPCommand: ParsableCommand {
     @OptionGroup var server: ServerFlags
 
     @Option(name: [.customLong("pool-size", withSingleDash: true), .customLong("pool-size")],
-            help: "Objects prepared for reuse between requests.")
+            help: "Upstream connections kept open per provider host, split over the event loops.")
     var poolSize: Int = 300
 
     @Flag(name: [.customLong("drop-excess-requests", withSingleDash: true), .customLong("drop-excess-requests")],

@@ -1,5 +1,6 @@
 import BifrostCore
 import BifrostPluginKit
+import Synchronization
 import Testing
 
 @Suite("Engine: fallbacks, retries, keys, queues")
@@ -179,9 +180,31 @@ struct EngineTests {
         try await Task.sleep(for: .milliseconds(20))
         let context = BifrostContext()
         _ = try await engine.complete(chatRequest(), context: context)
-        let waited = try #require(context.value(BifrostContext.Keys.queueWait, as: Duration.self))
+        let waited = try #require(context.measurements.queueWait)
         #expect(waited >= .milliseconds(50))
         _ = try await first
+    }
+
+    @Test func everyAttemptStartsWithFreshMeasurements() async throws {
+        let log = EventLog()
+        var network = NetworkConfig()
+        network.maxRetries = 2
+        network.retryBackoffInitial = .milliseconds(1)
+        network.retryBackoffMax = .milliseconds(2)
+        let seen = Mutex<[BifrostMeasurements]>([])
+        let probe = HookProbe { context in seen.withLock { $0.append(context.measurements) } }
+        let engine = makeEngine(providers: [
+            FakeProvider("openai", log: log, script: [.failure(upstreamError(503)), .failure(upstreamError(400))]),
+            FakeProvider("groq", log: log),
+        ], plugins: [probe], network: network)
+        let context = BifrostContext()
+        _ = try await engine.complete(chatRequest(fallbacks: [Fallback(provider: "groq", model: "llama")]), context: context)
+        let measured = seen.withLock { $0 }
+        #expect(measured.count == 2)
+        #expect(measured.first?.retries == 1)  // the primary retried its 503 once, then got a 400
+        #expect(measured.first?.queueWait != nil)
+        #expect(measured.last?.retries == 0)  // the fallback's own figures, not the primary's
+        #expect(context.measurements.retries == 0)
     }
 
     @Test func fullQueueWaitsWhenDropExcessIsOff() async throws {

@@ -43,6 +43,22 @@ final class RecordingPlugin: Plugin {
 
 struct PluginFailure: Error {}
 
+/// A plugin that hands the context to `inspect` in its PostHook and changes nothing.
+final class HookProbe: Plugin {
+    let name = "probe"
+    let inspect: @Sendable (BifrostContext) -> Void
+
+    init(_ inspect: @escaping @Sendable (BifrostContext) -> Void) {
+        self.inspect = inspect
+    }
+
+    func postHook(_ context: BifrostContext, _ response: BifrostResponse?, _ error: BifrostError?) async throws
+        -> (BifrostResponse?, BifrostError?) {
+        inspect(context)
+        return (response, error)
+    }
+}
+
 /// A provider that answers from a script: per call, a result (or a default).
 final class FakeProvider: Provider {
     let name: String

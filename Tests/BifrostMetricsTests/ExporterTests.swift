@@ -94,8 +94,8 @@ struct ExporterTests {
         let plugin = exporter.makePlugin()
         let tricky = BifrostContext(headers: [("x-bf-prom-team", "q\"uote \\ back\nline"), ("x-bf-prom-env", "prod")])
         _ = try await plugin.preHook(tricky, chatRequest(stream: true))
-        tricky.set(BifrostContext.Keys.queueWait, Duration.milliseconds(12))
-        tricky.set(BifrostContext.Keys.firstChunkLatency, Duration.milliseconds(340))
+        tricky.record { $0.queueWait = Duration.milliseconds(12) }
+        tricky.record { $0.firstChunkLatency = Duration.milliseconds(340) }
         _ = try await plugin.postHook(tricky, chatResponse(), nil)
         let plain = BifrostContext()
         _ = try await plugin.preHook(plain, BifrostRequest(provider: "anthropic", model: "claude-3", input: .text("x")))

@@ -28,7 +28,7 @@ struct PrometheusPluginTests {
         let response = chatResponse(usage: Usage(promptTokens: 10, completionTokens: 5))
         let (returned, returnedError) = try await call(plugin, chatRequest(), response: response) { context in
             try await Task.sleep(for: .milliseconds(20))
-            context.set(BifrostContext.Keys.queueWait, Duration.milliseconds(200))
+            context.record { $0.queueWait = Duration.milliseconds(200) }
         }
         #expect(returned == response)
         #expect(returnedError == nil)
@@ -100,7 +100,7 @@ struct PrometheusPluginTests {
     @Test func streamFirstTokenLatencyFromContext() async throws {
         let plugin = PrometheusPlugin(registry: registry)
         try await call(plugin, chatRequest(stream: true), response: chatResponse()) { context in
-            context.set(BifrostContext.Keys.firstChunkLatency, Duration.milliseconds(300))
+            context.record { $0.firstChunkLatency = Duration.milliseconds(300) }
         }
         let text = exposition(registry)
         let labels = #"provider="openai",model="gpt-4o",method="chat_completion""#
@@ -116,10 +116,12 @@ struct PrometheusPluginTests {
         // Primary attempt: streams, gets a queue turn and a first chunk, then fails.
         try await call(plugin, chatRequest(stream: true), context: context,
                        error: BifrostError(message: "down", statusCode: 503, isBifrostError: false)) { context in
-            context.set(BifrostContext.Keys.queueWait, Duration.milliseconds(30))
-            context.set(BifrostContext.Keys.firstChunkLatency, Duration.milliseconds(40))
+            context.record { $0.queueWait = Duration.milliseconds(30) }
+            context.record { $0.firstChunkLatency = Duration.milliseconds(40) }
         }
-        // Fallback attempt on the same context: answered by azure without new measurements.
+        // Fallback attempt on the same context: answered by azure without new measurements. The
+        // engine starts every attempt with fresh measurements.
+        context.record { $0 = BifrostMeasurements() }
         try await call(plugin, chatRequest(provider: "azure", model: "gpt-4o-mini", stream: true), context: context,
                        response: chatResponse(provider: "azure", model: "gpt-4o-mini"))
         let text = exposition(registry)
@@ -187,8 +189,8 @@ struct PrometheusPluginTests {
         let plugin = PrometheusPlugin(registry: registry, customLabels: ["tenant"])
         let context = BifrostContext(headers: [("x-bf-prom-tenant", "acme")])
         try await call(plugin, chatRequest(stream: true), context: context, response: chatResponse()) { context in
-            context.set(BifrostContext.Keys.queueWait, Duration.milliseconds(1))
-            context.set(BifrostContext.Keys.firstChunkLatency, Duration.milliseconds(2))
+            context.record { $0.queueWait = Duration.milliseconds(1) }
+            context.record { $0.firstChunkLatency = Duration.milliseconds(2) }
         }
         let text = exposition(registry)
         let samples = text.split(separator: "\n").filter { $0.hasPrefix("bifrost_") }

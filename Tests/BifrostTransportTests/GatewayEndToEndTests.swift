@@ -37,12 +37,13 @@ final class TestGateway: Sendable {
     let gateway: Gateway
     var port: Int { gateway.server.port }
 
-    init(providers: String, dropExcess: Bool = false, prometheusLabels: [String] = []) throws {
+    init(providers: String, dropExcess: Bool = false, prometheusLabels: [String] = [], poolSize: Int = 300) throws {
         let config = try GatewayConfig.parse(Data(#"{"providers": \#(providers)}"#.utf8), path: "test.json", environment: [:])
         var options = GatewayOptions()
         options.upstreamTLS.caFile = TestCertificates.shared.caFile
         options.dropExcessRequests = dropExcess
         options.prometheusLabels = prometheusLabels
+        options.poolSize = poolSize
         var quiet = Logger(label: "test-gateway")
         quiet.logLevel = .error
         var withLoops = config
@@ -262,6 +263,25 @@ extension LiveGatewayTests {
             let health = try gateway.client()
             try health.send("GET /health HTTP/1.1\r\nHost: t\r\n\r\n")
             #expect(try health.readResponse().status == 200)
+        }
+
+        @Test func poolSizeCapsTheUpstreamConnectionsPerProviderHost() throws {
+            let mock = try MockServerFixture(latencyMilliseconds: 200)
+            let gateway = try TestGateway(providers: #"{"openai": {"keys": [{"value": "k"}], "concurrency_and_buffer_size": {"concurrency": 10, "buffer_size": 10}, "network_config": {"base_url": "https://localhost:\#(mock.port)"}}}"#,
+                                          poolSize: 2)
+            let clients = try (0..<6).map { _ in try gateway.client() }
+            for client in clients {
+                try client.send(TestClient.request("POST", "/v1/chat/completions", body: #"{"model":"openai/gpt-4o-mini","messages":[{"role":"user","content":"hi"}]}"#))
+            }
+            // Six calls at once share two upstream connections: they all succeed, in three rounds.
+            #expect(try clients.map { try $0.readResponse().status } == Array(repeating: 200, count: 6))
+            #expect(mock.server.server.acceptedConnections == 2)
+        }
+
+        @Test func poolSizeIsSharedOutOverTheLoops() {
+            #expect(Gateway.connectionsPerLoop(poolSize: 300, loops: 2) == 150)
+            #expect(Gateway.connectionsPerLoop(poolSize: 5, loops: 2) == 3)
+            #expect(Gateway.connectionsPerLoop(poolSize: 1, loops: 8) == 1)
         }
 
         @Test func clientDisconnectCancelsTheUpstreamRequest() throws {

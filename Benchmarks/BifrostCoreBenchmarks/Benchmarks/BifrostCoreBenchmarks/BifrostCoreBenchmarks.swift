@@ -92,7 +92,7 @@ func oneRequest(_ engine: Bifrost) async throws -> BifrostContext {
 }
 
 func queueWaitNanoseconds(_ context: BifrostContext) -> Int {
-    guard let waited = context.value(BifrostContext.Keys.queueWait, as: Duration.self) else { return 0 }
+    guard let waited = context.measurements.queueWait else { return 0 }
     return Int(waited.components.seconds) * 1_000_000_000 + Int(waited.components.attoseconds / 1_000_000_000)
 }
 
@@ -107,7 +107,7 @@ func processCPUNanoseconds() -> Int {
 enum CoreMetrics {
     /// Process CPU time per request (scaled by the scaling factor like wall clock).
     static let cpu = BenchmarkMetric.custom("CPU time per request (ns)", polarity: .prefersSmaller, useScalingFactor: true)
-    /// The engine's own queue-wait measure (`BifrostContext.Keys.queueWait`), averaged per request.
+    /// The engine's own queue-wait measure (`BifrostContext.measurements.queueWait`), averaged per request.
     static let queueWait = BenchmarkMetric.custom("Queue wait per request (ns)", polarity: .prefersSmaller, useScalingFactor: true)
 }
 

@@ -33,25 +33,60 @@ public enum RequestKind: String, Sendable, Hashable, Codable {
 }
 
 /// One request through the gateway: where it goes, what it says, how to tune it, what to try next.
+///
+/// A value type whose fields live in one shared box (copy on write), so passing it through hooks is cheap.
 public struct BifrostRequest: Sendable, Hashable {
+    private var box: CopyOnWriteBox<Fields>
+
     /// Lowercase provider name, e.g. `openai`.
-    public var provider: String
-    public var model: String
-    public var input: RequestInput
-    public var params: ModelParameters
+    public var provider: String {
+        get { box.value.provider }
+        _modify { yield &CopyOnWriteBox.unique(&box).value.provider }
+    }
+    public var model: String {
+        get { box.value.model }
+        _modify { yield &CopyOnWriteBox.unique(&box).value.model }
+    }
+    public var input: RequestInput {
+        get { box.value.input }
+        _modify { yield &CopyOnWriteBox.unique(&box).value.input }
+    }
+    public var params: ModelParameters {
+        get { box.value.params }
+        _modify { yield &CopyOnWriteBox.unique(&box).value.params }
+    }
     /// Tried in order after the primary fails.
-    public var fallbacks: [Fallback]
+    public var fallbacks: [Fallback] {
+        get { box.value.fallbacks }
+        _modify { yield &CopyOnWriteBox.unique(&box).value.fallbacks }
+    }
     /// Stream the answer as server-sent events.
-    public var stream: Bool
+    public var stream: Bool {
+        get { box.value.stream }
+        _modify { yield &CopyOnWriteBox.unique(&box).value.stream }
+    }
 
     public init(provider: String, model: String, input: RequestInput, params: ModelParameters = ModelParameters(),
                 fallbacks: [Fallback] = [], stream: Bool = false) {
-        self.provider = provider
-        self.model = model
-        self.input = input
-        self.params = params
-        self.fallbacks = fallbacks
-        self.stream = stream
+        box = CopyOnWriteBox(Fields(provider: provider, model: model, input: input, params: params,
+                                    fallbacks: fallbacks, stream: stream))
+    }
+
+    public static func == (lhs: BifrostRequest, rhs: BifrostRequest) -> Bool {
+        lhs.box === rhs.box || lhs.box.value == rhs.box.value
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        box.value.hash(into: &hasher)
+    }
+
+    private struct Fields: Sendable, Hashable {
+        var provider: String
+        var model: String
+        var input: RequestInput
+        var params: ModelParameters
+        var fallbacks: [Fallback]
+        var stream: Bool
     }
 }
 

@@ -1,33 +1,85 @@
 /// A provider's answer in OpenAI's shape (`chat.completion`, `text_completion`, `list` of embeddings,
 /// or `chat.completion.chunk` when streaming), plus what the gateway adds in `extra_fields`.
+///
+/// A value type whose fields live in one shared box (copy on write), so passing it through hooks is cheap.
 public struct BifrostResponse: Sendable, Hashable, Codable {
-    public var id: String
-    public var object: String
-    public var created: Int
-    public var model: String
-    public var choices: [Choice]
-    public var usage: Usage?
-    public var systemFingerprint: String?
+    private var box: CopyOnWriteBox<Fields>
+
+    public var id: String {
+        get { box.value.id }
+        _modify { yield &CopyOnWriteBox.unique(&box).value.id }
+    }
+    public var object: String {
+        get { box.value.object }
+        _modify { yield &CopyOnWriteBox.unique(&box).value.object }
+    }
+    public var created: Int {
+        get { box.value.created }
+        _modify { yield &CopyOnWriteBox.unique(&box).value.created }
+    }
+    public var model: String {
+        get { box.value.model }
+        _modify { yield &CopyOnWriteBox.unique(&box).value.model }
+    }
+    public var choices: [Choice] {
+        get { box.value.choices }
+        _modify { yield &CopyOnWriteBox.unique(&box).value.choices }
+    }
+    public var usage: Usage? {
+        get { box.value.usage }
+        _modify { yield &CopyOnWriteBox.unique(&box).value.usage }
+    }
+    public var systemFingerprint: String? {
+        get { box.value.systemFingerprint }
+        _modify { yield &CopyOnWriteBox.unique(&box).value.systemFingerprint }
+    }
     /// Embedding vectors, for embedding requests.
-    public var data: [Embedding]?
-    public var extraFields: ExtraFields
+    public var data: [Embedding]? {
+        get { box.value.data }
+        _modify { yield &CopyOnWriteBox.unique(&box).value.data }
+    }
+    public var extraFields: ExtraFields {
+        get { box.value.extraFields }
+        _modify { yield &CopyOnWriteBox.unique(&box).value.extraFields }
+    }
 
     public init(id: String, object: String, created: Int, model: String, choices: [Choice] = [], usage: Usage? = nil,
                 systemFingerprint: String? = nil, data: [Embedding]? = nil, extraFields: ExtraFields) {
-        self.id = id
-        self.object = object
-        self.created = created
-        self.model = model
-        self.choices = choices
-        self.usage = usage
-        self.systemFingerprint = systemFingerprint
-        self.data = data
-        self.extraFields = extraFields
+        box = CopyOnWriteBox(Fields(id: id, object: object, created: created, model: model, choices: choices, usage: usage,
+                                    systemFingerprint: systemFingerprint, data: data, extraFields: extraFields))
     }
 
-    enum CodingKeys: String, CodingKey {
-        case id, object, created, model, choices, usage, data
-        case systemFingerprint = "system_fingerprint", extraFields = "extra_fields"
+    public init(from decoder: any Decoder) throws {
+        box = CopyOnWriteBox(try Fields(from: decoder))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        try box.value.encode(to: encoder)
+    }
+
+    public static func == (lhs: BifrostResponse, rhs: BifrostResponse) -> Bool {
+        lhs.box === rhs.box || lhs.box.value == rhs.box.value
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        box.value.hash(into: &hasher)
+    }
+
+    private struct Fields: Sendable, Hashable, Codable {
+        var id: String
+        var object: String
+        var created: Int
+        var model: String
+        var choices: [Choice]
+        var usage: Usage?
+        var systemFingerprint: String?
+        var data: [Embedding]?
+        var extraFields: ExtraFields
+
+        enum CodingKeys: String, CodingKey {
+            case id, object, created, model, choices, usage, data
+            case systemFingerprint = "system_fingerprint", extraFields = "extra_fields"
+        }
     }
 }
 
