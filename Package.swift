@@ -103,6 +103,7 @@ let package = Package(
         .target(
             name: "BifrostCLI",
             dependencies: [
+                "BifrostIO",
                 "BifrostTLS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -173,6 +174,8 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "BifrostIOTests", dependencies: ["BifrostIO"], swiftSettings: strict),
+        .testTarget(name: "BifrostCLITests", dependencies: ["BifrostCLI", .product(name: "Logging", package: "swift-log")],
+                    swiftSettings: strict),
         .testTarget(name: "BifrostHTTPTests", dependencies: ["BifrostHTTP"], swiftSettings: strict),
         .testTarget(
             name: "BifrostTransportTests",

@@ -32,9 +32,7 @@
 # event loop per core) and the load generator run side by side on the same (typically 2) CPUs, so the
 # numbers measure cost on a shared machine, not any one process's ceiling. nginx runs with
 # access_log off. bifrost-http runs at its default log level, info, so it writes its one request line
-# per request to stderr (a file here; the status codes it logged are summarised at the end). Both
-# binaries run at info because at warn or error they currently exit at once: the `stopSignals.wait()`
-# in their `logger.info("received ...")` is never evaluated when info is disabled.
+# per request to stderr (a file here; the status codes it logged are summarised at the end).
 #
 # Informational: exits 0 whatever the numbers (exits 1 only if it cannot run). Loopback only. With the
 # defaults the whole run takes about 4 minutes; QUICK=1 (2 s runs, 1 round, 5 s rate test) about 1.

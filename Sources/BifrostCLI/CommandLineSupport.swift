@@ -15,14 +15,16 @@ public enum CommandLineSupport {
     }
 
     /// Sends logs to standard error at the level from the flag, else `BIFROST_LOG_LEVEL`, else info.
+    /// Lines are written by a thread of their own (``LogWriter``) and flushed when the process exits.
     public static func bootstrapLogging(flag: String?) {
         let name = flag ?? getenv("BIFROST_LOG_LEVEL").map { String(cString: $0) } ?? "info"
         let level = logLevel(name) ?? .info
         LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
+            var handler = LineLogHandler(label: label)
             handler.logLevel = level
             return handler
         }
+        atexit { LogWriter.standardError.flush() }
     }
 }
 

@@ -75,3 +75,25 @@ public func closeDescriptor(_ fd: Int32) {
         precondition(code != EBADF, "close(\(fd)) on a descriptor that is not open: this is a bug")
     }
 }
+
+/// Writes all of `bytes` to a blocking descriptor that is not a socket of ours (a log file, a pipe):
+/// interrupted and partial writes are retried, a full non-blocking descriptor is waited on briefly.
+/// Returns false on any other error (a closed standard error must not take the process down, so
+/// unlike ``syscall(_:_:)`` a bad descriptor is not treated as a bug here).
+public func writeFully(_ fileDescriptor: Int32, _ bytes: UnsafeRawBufferPointer) -> Bool {
+    var offset = 0
+    while offset < bytes.count {
+        let result = write(fileDescriptor, bytes.baseAddress! + offset, bytes.count - offset)
+        if result > 0 {
+            offset += result
+            continue
+        }
+        let code = result < 0 ? cbs_errno() : EIO
+        switch code {
+        case EINTR: continue
+        case EAGAIN, EWOULDBLOCK: usleep(1_000)
+        default: return false
+        }
+    }
+    return true
+}

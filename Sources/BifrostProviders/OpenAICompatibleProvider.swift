@@ -12,21 +12,36 @@ public struct OpenAICompatibleProvider: Provider {
     public let baseURL: String
     private let client: HTTPClient
     private let config: ProviderConfig
+    /// The parsed URL of each kind of call (or why the base URL is unusable), made once.
+    private let endpoints: [RequestKind: Result<ParsedURL, any Error>]
+    /// `network_config.extra_headers`, in a stable order.
+    private let extraHeaders: [(key: String, value: String)]
 
     public init(name: String, baseURL: String, client: HTTPClient, config: ProviderConfig) {
         self.name = name
-        self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+        let base = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+        self.baseURL = base
         self.client = client
         self.config = config
+        var endpoints: [RequestKind: Result<ParsedURL, any Error>] = [:]
+        for kind in [RequestKind.chatCompletion, .textCompletion, .embedding] {
+            endpoints[kind] = Result { try ParsedURL(Self.url(base: base, Self.path(for: kind))) }
+        }
+        self.endpoints = endpoints
+        extraHeaders = config.network.extraHeaders.sorted { $0.key < $1.key }
     }
 
     /// The URL for an OpenAI path such as `chat/completions`; a base URL that already ends in
     /// `/v1` is not given a second one.
     func url(_ path: String) -> String {
-        baseURL.hasSuffix("/v1") ? "\(baseURL)/\(path)" : "\(baseURL)/v1/\(path)"
+        Self.url(base: baseURL, path)
     }
 
-    private func path(for kind: RequestKind) -> String {
+    private static func url(base: String, _ path: String) -> String {
+        base.hasSuffix("/v1") ? "\(base)/\(path)" : "\(base)/v1/\(path)"
+    }
+
+    private static func path(for kind: RequestKind) -> String {
         switch kind {
         case .chatCompletion: "chat/completions"
         case .textCompletion: "completions"
@@ -99,7 +114,7 @@ public struct OpenAICompatibleProvider: Provider {
         headers.add(name: "Content-Type", value: "application/json")
         headers.add(name: "Accept", value: stream ? "text/event-stream" : "application/json")
         if !key.value.isEmpty { headers.add(name: "Authorization", value: "Bearer \(key.value)") }
-        for (name, value) in config.network.extraHeaders.sorted(by: { $0.key < $1.key }) { headers.add(name: name, value: value) }
+        for (name, value) in extraHeaders { headers.add(name: name, value: value) }
         let body = OpenAICodec.requestBody(request, stream: stream)
         var timeouts = HTTPClientTimeouts()
         let limit = config.network.defaultRequestTimeout
@@ -111,13 +126,14 @@ public struct OpenAICompatibleProvider: Provider {
             let seconds = Double(remaining.components.seconds) + Double(remaining.components.attoseconds) / 1e18
             timeouts.total = min(timeouts.total ?? .infinity, max(0.001, seconds))
         }
-        let httpRequest: HTTPClientRequest
+        let endpoint: ParsedURL
         do {
-            httpRequest = try HTTPClientRequest(method: "POST", url: url(path(for: request.input.kind)), headers: headers,
-                                                body: body, timeouts: timeouts)
+            endpoint = try endpoints[request.input.kind]!.get()
         } catch {
             throw BifrostError(message: "invalid base URL for \(name): \(error)", type: "configuration_error", statusCode: 500)
         }
+        let httpRequest = HTTPClientRequest(method: "POST", origin: endpoint.origin, target: endpoint.target, headers: headers,
+                                            body: body, timeouts: timeouts)
         do {
             return try await client.execute(httpRequest, on: context.executor as? EventLoop)
         } catch {

@@ -97,10 +97,12 @@ struct RequestLog {
     var status = 500
 
     func write(to logger: Logger, started: ContinuousClock.Instant) {
+        guard logger.logLevel <= .info else { return }
         let elapsed = ContinuousClock.now - started
-        let milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+        let hundredths = elapsed.components.seconds * 100_000 + elapsed.components.attoseconds / 10_000_000_000_000
+        let tenths = (hundredths + 5) / 10  // of a millisecond, rounded
         var metadata: Logger.Metadata = ["method": "\(method)", "route": "\(route)", "status": "\(status)",
-                                         "latency_ms": "\(String(format: "%.1f", milliseconds))"]
+                                         "latency_ms": "\(tenths / 10).\(tenths % 10)"]
         if let provider { metadata["provider"] = "\(provider)" }
         if let model { metadata["model"] = "\(model)" }
         logger.info("request", metadata: metadata)

@@ -34,6 +34,20 @@ struct JSONWriterTests {
         #expect(((extra["raw_response"] as? [String: Any])?["a"] as? [Any])?.count == 3)
     }
 
+    @Test(arguments: [
+        ("plain", #""plain""#),
+        ("", #""""#),
+        ("\"quoted\" in \\ middle", #""\"quoted\" in \\ middle""#),
+        ("\n\r\t\u{01}\u{1F}", #""\n\r\t\u0001\u001f""#),
+        ("end \"", #""end \"""#),
+        ("Zürich 日本 🚀", "\"Zürich 日本 🚀\""),
+    ])
+    func stringsAreEscapedExactly(_ input: String, _ expected: String) {
+        var writer = JSONWriter()
+        writer.json(.string(input))
+        #expect(String(decoding: writer.bytes, as: UTF8.self) == expected)
+    }
+
     @Test func streamChunkDeltaAndEmbeddingsAreWritten() throws {
         let chunk = BifrostResponse(id: "c", object: "chat.completion.chunk", created: 1, model: "m",
                                     choices: [Choice(delta: BifrostMessage(role: "", content: .text("Hel")))],
