@@ -184,6 +184,12 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
+            name: "BifrostProvidersTests",
+            dependencies: ["BifrostProviders", "BifrostCore", "BifrostHTTP", "BifrostIO", "BifrostTLS", "BifrostMock",
+                           "BifrostTestSupport", .product(name: "BifrostPluginKit", package: "BifrostPluginKit")],
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "BifrostServerTests",
             dependencies: ["BifrostHTTP", "BifrostTransport", "BifrostIO", "BifrostTLS", "BifrostTestSupport"],
             swiftSettings: strict

@@ -105,9 +105,14 @@ public final class LogWriter: Sendable {
                 let count = batch.count
                 batch.removeAll(keepingCapacity: batch.capacity <= 1 << 20)
                 state.withLock { $0.written += count }
+                // Let lines gather: under load this makes one write every few milliseconds instead of
+                // one per line, and loggers never signal while the writer is in this loop.
+                usleep(Self.gatherMicroseconds)
             }
         }
     }
+
+    private static let gatherMicroseconds: UInt32 = 2_000
 
     private func writeAll(_ bytes: [UInt8]) {
         _ = bytes.withUnsafeBytes { writeFully(fileDescriptor, $0) }

@@ -4,7 +4,8 @@ import Glibc
 /// A fake LLM provider: answers the OpenAI and Anthropic APIs from memory, with injectable faults.
 ///
 /// Routes: `POST /v1/chat/completions`, `POST /v1/completions`, `POST /v1/embeddings`, `GET /v1/models`,
-/// `POST /v1/messages` (the same paths without `/v1` work too) and `GET /mock/stats`
+/// `POST /v1/messages` (the same paths without `/v1` work too, and the OpenAI ones under Azure's
+/// `/openai/deployments/{deployment}/`) and `GET /mock/stats`
 /// (see ``MockStatistics``). Bodies are validated as JSON but only `model`, `stream`, `tools` and `input`
 /// are read; answers are assembled from bytes prepared at start-up.
 ///

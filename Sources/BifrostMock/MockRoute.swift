@@ -9,6 +9,11 @@ enum MockRoute: CaseIterable, Sendable {
     case unknown
 
     init(path: Substring) {
+        var path = path
+        // Azure OpenAI: /openai/deployments/{deployment}/chat/completions (and completions, embeddings).
+        if path.hasPrefix(Self.azurePrefix), let slash = path.dropFirst(Self.azurePrefix.count).firstIndex(of: "/") {
+            path = path[slash...]
+        }
         switch path {
         case "/v1/chat/completions", "/chat/completions": self = .chatCompletions
         case "/v1/completions", "/completions": self = .completions
@@ -19,6 +24,8 @@ enum MockRoute: CaseIterable, Sendable {
         default: self = .unknown
         }
     }
+
+    private static let azurePrefix = "/openai/deployments/"
 
     /// The method the route answers (`HEAD` is accepted wherever `GET` is).
     var method: String {

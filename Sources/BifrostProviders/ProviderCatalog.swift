@@ -1,7 +1,7 @@
 import BifrostCore
 import BifrostHTTP
 
-/// Which adapter serves each provider name, and the OpenAI-compatible family's default base URLs.
+/// Which adapter serves each provider name, and the default base URLs.
 public enum ProviderCatalog {
     /// Default base URLs of the OpenAI-compatible providers (overridable with `network_config.base_url`).
     public static let openAICompatibleDefaults: [String: String] = [
@@ -14,10 +14,21 @@ public enum ProviderCatalog {
         "parasail": "https://api.parasail.io",
     ]
 
+    /// Anthropic's default base URL (overridable with `network_config.base_url`).
+    public static let anthropicDefault = "https://api.anthropic.com"
+
     /// A factory for the engine: builds the adapter for a configured provider, or nil when this
     /// gateway has none for it yet.
     public static func factory(client: HTTPClient) -> ProviderFactory {
         { name, config in
+            switch name {
+            case "anthropic":
+                return AnthropicProvider(name: name, baseURL: config.network.baseURL ?? anthropicDefault, client: client, config: config)
+            case "azure":
+                return AzureProvider(name: name, client: client, config: config)
+            default:
+                break
+            }
             let speaksOpenAI = openAICompatibleDefaults[name] != nil || name == "sgl" || config.baseProviderType == "openai"
             guard speaksOpenAI, let base = config.network.baseURL ?? openAICompatibleDefaults[name] else { return nil }
             return OpenAICompatibleProvider(name: name, baseURL: base, client: client, config: config)

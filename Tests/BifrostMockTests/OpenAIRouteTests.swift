@@ -126,6 +126,20 @@ extension MockLiveTests {
             #expect((body["usage"] as? [String: Int])?["prompt_tokens"] ?? 0 > 0)
         }
 
+        @Test func azureDeploymentPathsServeTheOpenAIRoutes() async throws {
+            let server = try MockTestServer()
+            let base = "/openai/deployments/prod-4o"
+            let chat = try await server.request("\(base)/chat/completions?api-version=2024-10-21",
+                                                json: #"{"model":"gpt-4o","messages":[{"role":"user","content":"Hi"}]}"#)
+            #expect(try jsonObject(chat.body)["object"] as? String == "chat.completion")
+            let text = try await server.request("\(base)/completions?api-version=2024-10-21", json: #"{"model":"m","prompt":"Hi"}"#)
+            #expect(try jsonObject(text.body)["object"] as? String == "text_completion")
+            let embeddings = try await server.request("\(base)/embeddings?api-version=2024-10-21", json: #"{"model":"e","input":"a"}"#)
+            #expect((try jsonObject(embeddings.body)["data"] as? [Any])?.count == 1)
+            let unknown = try await server.request("/openai/deployments/only-a-name", json: #"{"model":"m"}"#)
+            #expect(unknown.status == 404)
+        }
+
         @Test func modelsList() async throws {
             let server = try MockTestServer()
             let response = try await server.request("/v1/models", method: "GET")

@@ -56,7 +56,7 @@ public struct JSONParser {
         mutating func object(depth: Int) throws(Failure) -> JSONValue {
             guard depth <= maxDepth else { throw fail("JSON nested too deeply") }
             index += 1
-            var members: [String: JSONValue] = [:]
+            var members = [String: JSONValue](minimumCapacity: 4)  // one allocation for the usual small object
             skipWhitespace()
             if index < bytes.count, bytes[index] == UInt8(ascii: "}") { index += 1; return .object(members) }
             while true {
