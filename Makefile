@@ -11,7 +11,7 @@ BUILD_PACKAGES = libssl-dev zlib1g-dev pkg-config
 TEST_PACKAGES  = curl netcat-openbsd openssl gzip python3-venv prometheus
 BENCH_PACKAGES = wrk nginx-light curl nghttp2-client openssl hey
 
-.PHONY: run build build-tools test bench bench-server bench-client bench-core mock deps-build deps-test deps-bench clean
+.PHONY: run build build-tools test demo docker bench bench-server bench-client bench-core mock deps-build deps-test deps-bench clean
 
 run: build
 	$(RELEASE_BIN) -config $(CONFIG) -host $(HOST) -port $(PORT)
@@ -24,6 +24,15 @@ test: deps-build deps-test
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --no-parallel
 	bash scripts/sdk-tests.sh
+	BIFROST_HTTP_BIN=.build/debug/bifrost-http BIFROST_MOCK_BIN=.build/debug/bifrost-mock bash scripts/demo.sh >/dev/null
+
+# A tour: bifrost-mock over HTTPS, bifrost-http in front of it, a few curl calls, /metrics.
+demo: build build-tools
+	bash scripts/demo.sh
+
+# The container image (needs a Docker engine; the tests lint docker/Dockerfile with hadolint instead).
+docker:
+	docker build -f docker/Dockerfile -t bifrost-http .
 
 # The mock upstream and the client load generator, for benchmarks and the demo.
 build-tools: deps-build

@@ -217,7 +217,7 @@ public final class Bifrost: Sendable {
     private func noKeyError(provider: String, model: String, config: ProviderConfig) -> BifrostError {
         if !config.missingKeyVariables.isEmpty {
             let variables = config.missingKeyVariables.map { "\($0.variable) (\($0.path))" }.joined(separator: ", ")
-            return BifrostError(message: "provider \(provider) has no usable API key: set \(variables)",
+            return BifrostError(message: "provider \(provider) is not usable until these environment variables are set: \(variables)",
                                 type: "missing_api_key", statusCode: 500)
         }
         return BifrostError(message: "no key of provider \(provider) serves model \(model)", type: "no_key_for_model",

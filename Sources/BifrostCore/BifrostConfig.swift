@@ -105,8 +105,19 @@ public struct BifrostConfig: Sendable {
             config.concurrency = ConcurrencyConfig(concurrency: 1000, bufferSize: 5000)
         }
         if let meta = node.child("meta_config") {
-            guard case .object(let members) = try resolver.resolveAll(meta.value, at: meta) else { throw meta.error("expected an object") }
-            config.meta = members
+            guard case .object = meta.value else { throw meta.error("expected an object") }
+            let unset = resolver.unsetVariables(in: meta.value, at: meta.path)
+            if unset.isEmpty {
+                guard case .object(let members) = try resolver.resolveAll(meta.value, at: meta) else { throw meta.error("expected an object") }
+                config.meta = members
+            } else {
+                // Like a key's variable: the gateway starts, and requests to this provider say what to set.
+                for (path, variable) in unset {
+                    warnings.append("\(path): environment variable \(variable) is not set; provider \(name) is unusable until it is")
+                }
+                config.missingKeyVariables += unset
+                config.keys = []
+            }
         }
         if let proxy = node.child("proxy_config") { config.proxy = try parseProxy(proxy, resolver: resolver) }
         if let raw = node.child("send_back_raw_response") { config.sendBackRawResponse = try raw.bool() }

@@ -78,6 +78,21 @@ struct EnvironmentResolver {
         return resolved
     }
 
+    /// The `env.` variables inside `value` that are unset or empty, with their paths.
+    func unsetVariables(in value: JSONValue, at path: String) -> [(path: String, variable: String)] {
+        switch value {
+        case .string(let text):
+            guard let name = Self.variable(in: text), (environment[name] ?? "").isEmpty else { return [] }
+            return [(path, name)]
+        case .array(let items):
+            return items.enumerated().flatMap { unsetVariables(in: $0.element, at: "\(path)[\($0.offset)]") }
+        case .object(let members):
+            return members.sorted { $0.key < $1.key }.flatMap { unsetVariables(in: $0.value, at: "\(path).\($0.key)") }
+        default:
+            return []
+        }
+    }
+
     /// Resolves every `env.` string inside `value` (objects and arrays included).
     func resolveAll(_ value: JSONValue, at node: ConfigNode) throws(ConfigError) -> JSONValue {
         switch value {

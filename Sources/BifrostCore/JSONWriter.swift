@@ -121,6 +121,8 @@ public struct JSONWriter {
             key("tool_calls")
             array(calls) { writer, call in
                 writer.open()
+                // Stream deltas carry the call's position; SDKs join a call's pieces by it.
+                if let index = call.index { writer.member("index", index) }
                 writer.member("id", call.id)
                 writer.member("type", call.type)
                 writer.key("function")

@@ -12,8 +12,9 @@ public struct RetryPolicy: Sendable {
         maxBackoff = network.retryBackoffMax
     }
 
-    /// Statuses worth another try: rate limits and transient upstream failures.
-    public static let retryableStatuses: Set<Int> = [429, 500, 502, 503, 504]
+    /// Statuses worth another try: rate limits and transient upstream failures (529 is Anthropic's
+    /// "overloaded", retried like 503).
+    public static let retryableStatuses: Set<Int> = [429, 500, 502, 503, 504, 529]
 
     /// True when `error` (after `attempt` retries) may be retried. Network and timeout failures
     /// (gateway errors of type `network`/`timeout`) retry; other 4xx and cancellation never do.

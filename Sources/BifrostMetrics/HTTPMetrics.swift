@@ -59,7 +59,8 @@ public final class HTTPMetrics: HTTPExchangeObserver {
         customLabels = labels
         self.routeLabel = routeLabel
         let names = ["path", "method", "status"] + labels.names
-        series = SeriesCache { values in Series(registry: registry, labels: Metric.labels(names, values)) }
+        // `path` (a route or `unmatched`) and `status` are bounded; method and custom values come from clients.
+        series = SeriesCache(boundedIndices: [0, 2]) { values in Series(registry: registry, labels: Metric.labels(names, values)) }
     }
 
     public func exchangeCompleted(_ exchange: HTTPExchangeRecord) {

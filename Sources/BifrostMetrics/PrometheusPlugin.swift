@@ -109,8 +109,9 @@ public final class PrometheusPlugin: Plugin {
         customLabels = labels
         let names = ["provider", "model", "method"] + labels.names
         let errorNames = ["provider", "model", "method", "status_code"] + labels.names
-        series = SeriesCache { values in Series(registry: registry, labels: Metric.labels(names, values)) }
-        errors = SeriesCache { values in
+        // Only `method` (and `status_code` for errors) is bounded; provider, model and custom values come from clients.
+        series = SeriesCache(boundedIndices: [2]) { values in Series(registry: registry, labels: Metric.labels(names, values)) }
+        errors = SeriesCache(boundedIndices: [2, 3]) { values in
             registry.makeCounter(descriptor: Names.errors, labels: Metric.labels(errorNames, values))
         }
     }

@@ -5,11 +5,23 @@ import Synchronization
 ///
 /// The registry would return the same handles for the same labels, but through its own lock and
 /// a validation of the names each time; this keeps the per-request cost to one hash lookup.
+///
+/// Label values partly come from clients (the model asked for, `x-bf-prom-*` headers), so the number
+/// of label sets is capped: once `limit` sets exist, a new set is counted under a shared overflow set
+/// whose client-controlled values read `other` (the values at `boundedIndices`, such as the request
+/// kind or the status code, are kept). Memory and `/metrics` stay bounded whatever clients send.
 final class SeriesCache<Series: Sendable>: Sendable {
+    /// The value that replaces client-controlled label values once the cap is reached.
+    static var overflowValue: String { "other" }
+
     private let series = Mutex<[[String]: Series]>([:])
     private let make: @Sendable ([String]) -> Series
+    private let limit: Int
+    private let boundedIndices: Set<Int>
 
-    init(_ make: @escaping @Sendable ([String]) -> Series) {
+    init(limit: Int = 2_000, boundedIndices: Set<Int> = [], _ make: @escaping @Sendable ([String]) -> Series) {
+        self.limit = limit
+        self.boundedIndices = boundedIndices
         self.make = make
     }
 
@@ -17,11 +29,19 @@ final class SeriesCache<Series: Sendable>: Sendable {
     func callAsFunction(_ values: [String]) -> Series {
         series.withLock { cache in
             if let existing = cache[values] { return existing }
-            let created = make(values)
-            cache[values] = created
+            var key = values
+            if cache.count >= limit {
+                for index in key.indices where !boundedIndices.contains(index) { key[index] = Self.overflowValue }
+                if let existing = cache[key] { return existing }
+            }
+            let created = make(key)
+            cache[key] = created
             return created
         }
     }
+
+    /// Label sets created so far (overflow sets included).
+    var count: Int { series.withLock { $0.count } }
 }
 
 /// Metric names and buckets shared by the metric groups.

@@ -1,9 +1,10 @@
 import BifrostCore
-import BifrostHTTP
 import BifrostPluginKit
 
-/// Reads Anthropic Messages API answers (and errors) into OpenAI-shaped ``BifrostResponse``s and
-/// ``BifrostError``s, without Codable.
+/// Reads Anthropic Messages API answers and stream errors into OpenAI-shaped ``BifrostResponse``s
+/// and ``BifrostError``s, without Codable. Upstream HTTP errors (Anthropic's
+/// `{"type":"error","error":{"type","message"}}`) are read by ``ProviderErrors/upstream(status:body:headers:provider:)``
+/// with their status kept, 529 (`overloaded_error`) included.
 enum AnthropicResponseCodec {
     /// A `message` body as a `chat.completion` (or `text_completion` for text requests); nil when
     /// the JSON is not a message.
@@ -88,18 +89,6 @@ enum AnthropicResponseCodec {
             let prompt = (input ?? 0) + (cacheRead ?? 0) + (cacheCreation ?? 0)
             return Usage(promptTokens: prompt, completionTokens: output ?? 0, cachedTokens: cacheRead, cacheCreationTokens: cacheCreation)
         }
-    }
-
-    /// An upstream error: Anthropic's `{"type":"error","error":{"type","message"}}` with the status
-    /// kept and `Retry-After` honoured. 529 (`overloaded_error`) is reported as 503, so the engine
-    /// retries it like any overloaded upstream; `code` keeps `"529"`.
-    static func upstreamError(status: Int, body: [UInt8], headers: HTTPHeaders, provider: String) -> BifrostError {
-        var error = ProviderErrors.upstream(status: status, body: body, headers: headers, provider: provider)
-        if status == 529 {
-            error.statusCode = 503
-            error.error.code = error.error.code ?? "529"
-        }
-        return error
     }
 
     /// A mid-stream `error` event as the error that ends the stream, its status taken from the error type.

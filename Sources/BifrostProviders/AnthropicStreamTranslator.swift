@@ -7,10 +7,12 @@ import BifrostPluginKit
 ///   text with initial text, a content chunk; otherwise nothing.
 /// - `content_block_delta`: `text_delta` → content; `input_json_delta` → arguments of the block's
 ///   tool call (every piece carries the call's id, as ``OpenAIStreamTranslator`` does); others nothing.
+///   Tool-call pieces carry OpenAI's `index`: the call's position among the message's tool calls
+///   (0-based; text blocks do not count).
 /// - `message_delta`: the finish reason, with the usage so far (the last chunk of the stream).
 /// - `message_stop`: the end (``isFinished``); `ping`, `content_block_stop`: nothing.
 /// - `error`: thrown as a ``BifrostError`` with a status from the error type.
-struct AnthropicStreamTranslator {
+struct AnthropicStreamTranslator: StreamTranslator {
     let provider: String
     let model: String
     let created: Int
@@ -19,10 +21,11 @@ struct AnthropicStreamTranslator {
     private var id = ""
     private var upstreamModel: String?
     private var usage = AnthropicResponseCodec.UsageCounts()
-    /// Content block index → (tool call id, name), for `tool_use` blocks.
-    private var toolCalls: [Int: (id: String, name: String)] = [:]
+    /// Content block index → (tool call id, position among the tool calls), for `tool_use` blocks.
+    private var toolCalls: [Int: (id: String, position: Int)] = [:]
     /// True once `message_stop` arrived.
     private(set) var isFinished = false
+    var endMarker: String { "message_stop" }
 
     init(provider: String, model: String, created: Int, kind: RequestKind = .chatCompletion) {
         self.provider = provider
@@ -68,10 +71,11 @@ struct AnthropicStreamTranslator {
     private mutating func blockStart(index: Int, block: JSONValue?) -> BifrostResponse? {
         switch block?["type"]?.stringValue {
         case "tool_use":
-            let call = (id: block?["id"]?.stringValue ?? "", name: block?["name"]?.stringValue ?? "")
+            let call = (id: block?["id"]?.stringValue ?? "", position: toolCalls.count)
             toolCalls[index] = call
             // `input` is `{}` here; the arguments arrive as input_json_delta pieces.
-            return chunk(delta: BifrostMessage(role: "", toolCalls: [ToolCall(id: call.id, name: call.name, arguments: "")]))
+            let first = ToolCall(id: call.id, name: block?["name"]?.stringValue ?? "", arguments: "", index: call.position)
+            return chunk(delta: BifrostMessage(role: "", toolCalls: [first]))
         case "text":
             guard let text = block?["text"]?.stringValue, !text.isEmpty else { return nil }
             return chunk(delta: BifrostMessage(role: "", content: .text(text)))
@@ -85,8 +89,8 @@ struct AnthropicStreamTranslator {
         case "text_delta":
             return chunk(delta: BifrostMessage(role: "", content: .text(delta?["text"]?.stringValue ?? "")))
         case "input_json_delta":
-            let call = toolCalls[index] ?? (id: "", name: "")
-            let piece = ToolCall(id: call.id, name: "", arguments: delta?["partial_json"]?.stringValue ?? "")
+            let call = toolCalls[index]
+            let piece = ToolCall(id: call?.id ?? "", name: "", arguments: delta?["partial_json"]?.stringValue ?? "", index: call?.position)
             return chunk(delta: BifrostMessage(role: "", toolCalls: [piece]))
         default:
             // thinking_delta, signature_delta, citations: not part of OpenAI's chunk shape.

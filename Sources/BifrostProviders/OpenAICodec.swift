@@ -85,6 +85,20 @@ enum OpenAICodec {
         return writer.bytes
     }
 
+    /// The response to `request` in `value`: a completion, or an embeddings list for embedding
+    /// requests; a 502 when the JSON is not one.
+    static func decode(_ value: JSONValue, request: BifrostRequest, provider: String, now: Int) throws(BifrostError) -> BifrostResponse {
+        let kind = request.input.kind
+        let decoded = kind == .embedding
+            ? embeddings(value, request: request, provider: provider, now: now)
+            : response(value, kind: kind, request: request, provider: provider, now: now)
+        guard let decoded else {
+            throw BifrostError(message: "\(provider) returned JSON that is not a \(kind.rawValue) response", type: "invalid_response",
+                               statusCode: 502)
+        }
+        return decoded
+    }
+
     /// A `chat.completion` or `text_completion` body; nil when it is not one.
     static func response(_ value: JSONValue, kind: RequestKind, request: BifrostRequest, provider: String, now: Int) -> BifrostResponse? {
         guard case .object = value else { return nil }
@@ -137,57 +151,5 @@ enum OpenAICodec {
     static func integer(_ value: JSONValue?) -> Int? {
         guard let number = value?.numberValue, number.rounded() == number, abs(number) < 1e15 else { return nil }
         return Int(number)
-    }
-}
-
-/// Turns one OpenAI stream event into a Bifrost chunk; tool-call pieces get their call's id
-/// (OpenAI sends the id only with a call's first piece, later pieces carry just its index).
-/// An `{"error": ...}` event is thrown, never relayed as an empty chunk.
-struct OpenAIStreamTranslator {
-    let provider: String
-    let model: String
-    private var toolCallIDs: [Int: String] = [:]
-
-    init(provider: String, model: String) {
-        self.provider = provider
-        self.model = model
-    }
-
-    mutating func translate(_ event: [UInt8]) throws -> BifrostResponse {
-        let value: JSONValue
-        do {
-            value = try JSONParser.parse(event)
-        } catch {
-            throw BifrostError(message: "\(provider) sent an invalid stream event: \(error)", type: "invalid_response", statusCode: 502)
-        }
-        if let detail = value["error"], case .object = detail {
-            throw BifrostError(message: detail["message"]?.stringValue ?? "\(provider) stream failed", type: detail["type"]?.stringValue,
-                               statusCode: 502, isBifrostError: false)
-        }
-        var choices: [Choice] = []
-        if case .array(let items)? = value["choices"] {
-            for (offset, item) in items.enumerated() {
-                let message = item["delta"].map { delta($0) }
-                choices.append(Choice(index: OpenAICodec.integer(item["index"]) ?? offset, text: item["text"]?.stringValue,
-                                      delta: message, finishReason: item["finish_reason"]?.stringValue))
-            }
-        }
-        return BifrostResponse(id: value["id"]?.stringValue ?? "", object: value["object"]?.stringValue ?? "chat.completion.chunk",
-                               created: OpenAICodec.integer(value["created"]) ?? 0, model: value["model"]?.stringValue ?? model,
-                               choices: choices, usage: OpenAICodec.usage(value["usage"]),
-                               extraFields: ExtraFields(provider: provider, model: model))
-    }
-
-    private mutating func delta(_ value: JSONValue) -> BifrostMessage {
-        var message = BifrostMessage(role: value["role"]?.stringValue ?? "", content: value["content"]?.stringValue.map { .text($0) })
-        if case .array(let pieces)? = value["tool_calls"] {
-            message.toolCalls = pieces.map { piece in
-                let index = OpenAICodec.integer(piece["index"]) ?? 0
-                if let id = piece["id"]?.stringValue { toolCallIDs[index] = id }
-                return ToolCall(id: toolCallIDs[index] ?? "", name: piece["function"]?["name"]?.stringValue ?? "",
-                                arguments: piece["function"]?["arguments"]?.stringValue ?? "")
-            }
-        }
-        return message
     }
 }

@@ -20,20 +20,10 @@ enum CompletionRequestDecoder {
     private static let structural: Set<String> = ["model", "provider", "messages", "prompt", "text", "input", "fallbacks",
                                                   "stream", "params", "stream_options"]
 
-    static func decode(_ body: [UInt8], kind: RequestKind, defaultProvider: String? = nil) throws(RequestValidationError) -> BifrostRequest {
-        let root: [String: JSONValue]
-        do {
-            guard case .object(let members) = try JSONParser.parse(body) else {
-                throw RequestValidationError(message: "the request body must be a JSON object", param: nil)
-            }
-            root = members
-        } catch let error as RequestValidationError {
-            throw error
-        } catch {
-            throw RequestValidationError(message: body.isEmpty ? "the request body is empty; send a JSON object"
-                                                               : "the request body is not valid JSON", param: nil)
-        }
-        let (provider, model) = try target(root, defaultProvider: defaultProvider)
+    static func decode(_ body: [UInt8], kind: RequestKind, defaultProvider: String? = nil,
+                       knownProviders: Set<String> = []) throws(RequestValidationError) -> BifrostRequest {
+        let root = try object(body)
+        let (provider, model) = try target(root, defaultProvider: defaultProvider, knownProviders: knownProviders)
         let input = try self.input(root, kind: kind)
         var params = try parameters(root)
         if case .object(let nested)? = root["params"] {
@@ -48,8 +38,25 @@ enum CompletionRequestDecoder {
                               fallbacks: try fallbacks(root["fallbacks"]), stream: stream)
     }
 
-    /// `provider/model`, or `provider` + `model`, or a default provider for drop-in routes.
-    private static func target(_ root: [String: JSONValue], defaultProvider: String?) throws(RequestValidationError) -> (String, String) {
+    /// The body as a JSON object, or a 400 saying what is wrong with it.
+    static func object(_ body: [UInt8]) throws(RequestValidationError) -> [String: JSONValue] {
+        do {
+            guard case .object(let members) = try JSONParser.parse(body) else {
+                throw RequestValidationError(message: "the request body must be a JSON object", param: nil)
+            }
+            return members
+        } catch let error as RequestValidationError {
+            throw error
+        } catch {
+            throw RequestValidationError(message: body.isEmpty ? "the request body is empty; send a JSON object"
+                                                               : "the request body is not valid JSON", param: nil)
+        }
+    }
+
+    /// `provider/model`, or `provider` + `model`, or a default provider for drop-in routes (where a
+    /// prefix that is not a configured provider belongs to the model name).
+    static func target(_ root: [String: JSONValue], defaultProvider: String?,
+                       knownProviders: Set<String> = []) throws(RequestValidationError) -> (String, String) {
         guard let modelValue = root["model"] else { throw RequestValidationError(message: "model is required", param: "model") }
         guard case .string(let model) = modelValue, !model.isEmpty else {
             throw RequestValidationError(message: "model must be a non-empty string", param: "model")
@@ -57,6 +64,7 @@ enum CompletionRequestDecoder {
         if case .string(let provider)? = root["provider"], !provider.isEmpty { return (provider.lowercased(), model) }
         if let slash = model.firstIndex(of: "/") {
             let provider = model[..<slash].lowercased()
+            if let defaultProvider, !knownProviders.contains(provider) { return (defaultProvider, model) }
             let name = String(model[model.index(after: slash)...])
             guard !provider.isEmpty, !name.isEmpty else {
                 throw RequestValidationError(message: "model must look like provider/model, e.g. openai/gpt-4o-mini", param: "model")
@@ -126,7 +134,7 @@ enum CompletionRequestDecoder {
         return try MessageConversion.parameters(nested.filter { knownParameters.contains($0.key) }, extra: extra)
     }
 
-    private static func fallbacks(_ value: JSONValue?) throws(RequestValidationError) -> [Fallback] {
+    static func fallbacks(_ value: JSONValue?) throws(RequestValidationError) -> [Fallback] {
         guard let value else { return [] }
         guard case .array(let items) = value else { throw RequestValidationError(message: "fallbacks must be an array", param: "fallbacks") }
         var result: [Fallback] = []

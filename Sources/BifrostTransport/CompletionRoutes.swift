@@ -5,22 +5,34 @@ import BifrostProviders
 import Foundation
 import Logging
 
-/// `POST /v1/chat/completions`, `/v1/text/completions` (and `/v1/completions`), `/v1/embeddings`:
-/// decode, run through the engine on the connection's event loop, answer JSON or Server-Sent Events.
+/// The completion routes: `POST /v1/chat/completions`, `/v1/text/completions` (and `/v1/completions`),
+/// `/v1/embeddings`; the same under `/openai/v1` for OpenAI SDKs (a model without a `provider/` prefix
+/// goes to `openai`); and `POST /anthropic/v1/messages` in Anthropic's shape (default provider
+/// `anthropic`). Each request is decoded, run through the engine on the connection's event loop,
+/// and answered as JSON or Server-Sent Events in its route's dialect.
 struct CompletionRoutes: Sendable {
     let engine: Bifrost
     let logger: Logger
+    /// The configured provider names.
+    let providers: Set<String>
 
     func register(into router: inout Router) {
-        router.add("POST", "/v1/chat/completions") { handle($0, $1, kind: .chatCompletion, route: "/v1/chat/completions") }
-        router.add("POST", "/v1/text/completions") { handle($0, $1, kind: .textCompletion, route: "/v1/text/completions") }
-        router.add("POST", "/v1/completions") { handle($0, $1, kind: .textCompletion, route: "/v1/completions") }
-        router.add("POST", "/v1/embeddings") { handle($0, $1, kind: .embedding, route: "/v1/embeddings") }
+        let openAIPaths: [(String, RequestKind)] = [
+            ("chat/completions", .chatCompletion), ("text/completions", .textCompletion), ("completions", .textCompletion),
+            ("embeddings", .embedding),
+        ]
+        for (path, kind) in openAIPaths {
+            let native = OpenAIDialect(kind: kind, defaultProvider: nil, knownProviders: providers)
+            router.add("POST", "/v1/\(path)") { handle($0, $1, dialect: native, route: "/v1/\(path)") }
+            let dropIn = OpenAIDialect(kind: kind, defaultProvider: "openai", knownProviders: providers)
+            router.add("POST", "/openai/v1/\(path)") { handle($0, $1, dialect: dropIn, route: "/openai/v1/\(path)") }
+        }
+        let anthropic = AnthropicDialect(knownProviders: providers)
+        router.add("POST", "/anthropic/v1/messages") { handle($0, $1, dialect: anthropic, route: "/anthropic/v1/messages") }
     }
 
     /// Runs one request. The task runs on the connection's loop; the client going away cancels it.
-    func handle(_ request: HTTPRequest, _ responder: HTTPResponder, kind: RequestKind, route: String,
-                defaultProvider: String? = nil) {
+    func handle<Dialect: RouteDialect>(_ request: HTTPRequest, _ responder: HTTPResponder, dialect: Dialect, route: String) {
         let context = BifrostContext(headers: RequestHeaders(request.headers), executor: responder.eventLoop)
         let engine = self.engine
         let logger = self.logger
@@ -29,25 +41,25 @@ struct CompletionRoutes: Sendable {
             var log = RequestLog(method: request.method, route: route)
             defer { log.write(to: logger, started: started) }
             let bifrostRequest: BifrostRequest
-            do throws(RequestValidationError) {
-                bifrostRequest = try CompletionRequestDecoder.decode(request.body, kind: kind, defaultProvider: defaultProvider)
+            do throws(BifrostError) {
+                bifrostRequest = try dialect.decode(request.body)
             } catch {
-                log.status = 400
-                responder.send(ResponseEncoding.error(error.bifrostError))
+                log.status = error.httpStatus
+                responder.send(dialect.error(error))
                 return
             }
             log.provider = bifrostRequest.provider
             log.model = bifrostRequest.model
-            if bifrostRequest.stream && kind != .embedding {
-                log.status = await Self.stream(bifrostRequest, engine: engine, context: context, responder: responder)
+            if bifrostRequest.stream && bifrostRequest.input.kind != .embedding {
+                log.status = await Self.stream(bifrostRequest, engine: engine, context: context, responder: responder, dialect: dialect)
             } else {
                 do throws(BifrostError) {
                     let response = try await engine.complete(bifrostRequest, context: context)
                     log.status = 200
-                    responder.send(ResponseEncoding.json(response))
+                    responder.send(dialect.response(response))
                 } catch {
                     log.status = error.httpStatus
-                    responder.send(ResponseEncoding.error(error))
+                    responder.send(dialect.error(error))
                 }
             }
         }
@@ -58,22 +70,24 @@ struct CompletionRoutes: Sendable {
     }
 
     /// Streams chunks as SSE; a failure before the first chunk is a normal JSON error, a failure
-    /// after it an SSE error event and the end of the stream without `[DONE]`. Returns the status.
-    private static func stream(_ request: BifrostRequest, engine: Bifrost, context: BifrostContext,
-                               responder: HTTPResponder) async -> Int {
+    /// after it an error event and the end of the stream without a clean end. Returns the status.
+    private static func stream<Dialect: RouteDialect>(_ request: BifrostRequest, engine: Bifrost, context: BifrostContext,
+                                                      responder: HTTPResponder, dialect: Dialect) async -> Int {
         let chunks: BifrostStream
         do throws(BifrostError) {
             chunks = try await engine.stream(request, context: context)
         } catch {
-            responder.send(ResponseEncoding.error(error))
+            responder.send(dialect.error(error))
             return error.httpStatus
         }
         let writer = responder.startStream(ResponseEncoding.eventStreamHead)
+        var events = dialect.events(for: request)
         do {
             for try await chunk in chunks {
-                try await writer.write(ResponseEncoding.event(chunk))
+                let bytes = events.chunk(chunk)
+                if !bytes.isEmpty { try await writer.write(bytes) }
             }
-            try await writer.write(ResponseEncoding.done)
+            try await writer.write(events.end())
             writer.finish()
             return 200
         } catch HTTPServerError.clientGone {
@@ -81,7 +95,7 @@ struct CompletionRoutes: Sendable {
             return 499
         } catch {
             let failure = Bifrost.error(from: error, provider: request.provider)
-            try? await writer.write(ResponseEncoding.errorEvent(failure))
+            try? await writer.write(events.failure(failure))
             writer.finish()
             return failure.httpStatus
         }

@@ -50,6 +50,19 @@ struct BifrostConfigTests {
         #expect(config.warnings.contains { $0.contains("providers.anthropic.keys[0].value") && $0.contains("ANTHROPIC_API_KEY") })
     }
 
+    @Test func metaConfigWithAnUnsetVariableLeavesTheProviderUnusableWithAWarning() throws {
+        let config = try parse(#"""
+        {"providers": {"azure": {"keys": [{"value": "k"}], "meta_config": {"endpoint": "env.AZURE_ENDPOINT",
+                                  "deployments": {"gpt-4o": "env.AZURE_DEPLOYMENT"}}}}}
+        """#)
+        let azure = try #require(config.providers["azure"])
+        #expect(azure.keys.isEmpty)
+        #expect(azure.missingKeyVariables.map(\.variable) == ["AZURE_DEPLOYMENT", "AZURE_ENDPOINT"])
+        #expect(azure.missingKeyVariables.map(\.path) == ["providers.azure.meta_config.deployments.gpt-4o",
+                                                          "providers.azure.meta_config.endpoint"])
+        #expect(config.warnings.contains { $0.contains("providers.azure.meta_config.endpoint") && $0.contains("AZURE_ENDPOINT") })
+    }
+
     @Test func metaConfigAndPluginConfigResolveEnvironmentVariables() throws {
         let config = try parse(#"""
         {"providers": {"azure": {"keys": [{"value": "k"}], "meta_config": {"endpoint": "env.AZURE_ENDPOINT",
@@ -74,8 +87,6 @@ struct BifrostConfigTests {
                     "providers.openai.concurrency_and_buffer_size.concurrency: 0 is out of range 1...100000")
         expectError(#"{"providers": {"openai": {"kyes": []}}}"#,
                     "providers.openai.kyes: unknown key (known: keys, network_config, meta_config, concurrency_and_buffer_size, proxy_config, send_back_raw_response, custom_provider_config)")
-        expectError(#"{"providers": {"azure": {"meta_config": {"endpoint": "env.NOPE"}}}}"#,
-                    "providers.azure.meta_config.endpoint: environment variable NOPE is not set")
         expectError(#"{"providers": {"openai": {"proxy_config": {"type": "socks5", "url": "socks5://x"}}}}"#,
                     "providers.openai.proxy_config.type: socks5 proxies are not supported; use http or environment")
         expectError(#"{"providers": {"sgl": {}}}"#, "providers.sgl: sgl needs network_config.base_url")

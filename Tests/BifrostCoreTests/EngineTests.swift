@@ -45,7 +45,7 @@ struct EngineTests {
 
     // MARK: Retries
 
-    @Test(arguments: [(429, 3), (500, 3), (502, 3), (503, 3), (504, 3), (400, 1), (401, 1), (404, 1), (422, 1)])
+    @Test(arguments: [(429, 3), (500, 3), (502, 3), (503, 3), (504, 3), (529, 3), (400, 1), (401, 1), (404, 1), (422, 1)])
     func retriesHappenOnlyForRetryableStatuses(_ status: Int, _ expectedCalls: Int) async throws {
         let log = EventLog()
         var network = NetworkConfig()
@@ -267,5 +267,14 @@ struct RetryPolicyTests {
         #expect(!policy.shouldRetry(BifrostError(message: "slow", type: "timeout"), attempt: 2))
         #expect(!policy.shouldRetry(BifrostError(message: "gone", type: "cancelled", statusCode: 499), attempt: 0))
         #expect(!policy.shouldRetry(BifrostError(message: "bad", statusCode: 400), attempt: 0))
+    }
+
+    @Test func anthropicOverloaded529RetriesLike503() {
+        var network = NetworkConfig()
+        network.maxRetries = 1
+        let policy = RetryPolicy(network: network)
+        #expect(policy.shouldRetry(BifrostError(message: "overloaded", statusCode: 529), attempt: 0))
+        #expect(policy.shouldRetry(BifrostError(message: "unavailable", statusCode: 503), attempt: 0))
+        #expect(!policy.shouldRetry(BifrostError(message: "overloaded", statusCode: 529), attempt: 1))
     }
 }

@@ -26,6 +26,7 @@ struct JSONWriterTests {
         let first = try #require(choices[0]["message"] as? [String: Any])
         #expect(first["content"] is NSNull)
         let call = try #require((first["tool_calls"] as? [[String: Any]])?.first)
+        #expect(call["index"] == nil)  // only stream deltas carry an index
         #expect((call["function"] as? [String: Any])?["arguments"] as? String == #"{"city":"Zürich \"old\"\n"}"#)
         #expect((choices[1]["message"] as? [String: Any])?["content"] as? String == "tab\there \u{01} \\ /")
         #expect((json["usage"] as? [String: Any])?["total_tokens"] as? Int == 12)
@@ -59,6 +60,19 @@ struct JSONWriterTests {
                                          data: [Embedding(index: 0, embedding: [0.25, -1, 3e-7])], extraFields: ExtraFields(provider: "openai", model: "e"))
         let vector = try #require(((try parse(JSONWriter.encode(embeddings))["data"] as? [[String: Any]])?.first?["embedding"]) as? [Double])
         #expect(vector == [0.25, -1, 3e-7])
+    }
+
+    @Test func streamedToolCallDeltasCarryTheirIndex() throws {
+        let pieces = [ToolCall(id: "call_a", name: "get_weather", arguments: "", index: 0),
+                      ToolCall(id: "", name: "", arguments: #"{"city""#, index: 1)]
+        let chunk = BifrostResponse(id: "c", object: "chat.completion.chunk", created: 1, model: "m",
+                                    choices: [Choice(delta: BifrostMessage(role: "", toolCalls: pieces))],
+                                    extraFields: ExtraFields(provider: "openai", model: "m"))
+        let delta = try #require((try parse(JSONWriter.encode(chunk))["choices"] as? [[String: Any]])?.first?["delta"] as? [String: Any])
+        let calls = try #require(delta["tool_calls"] as? [[String: Any]])
+        #expect(calls.map { $0["index"] as? Int } == [0, 1])
+        #expect(calls.map { $0["id"] as? String } == ["call_a", ""])
+        #expect((calls[1]["function"] as? [String: Any])?["arguments"] as? String == #"{"city""#)
     }
 
     @Test func errorsHaveBifrostsShape() throws {

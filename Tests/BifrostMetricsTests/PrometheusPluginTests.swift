@@ -19,6 +19,21 @@ struct PrometheusPluginTests {
         return try await plugin.postHook(context, response, error)
     }
 
+    @Test func clientChosenModelNamesCannotGrowTheSeriesWithoutBound() async throws {
+        let plugin = PrometheusPlugin(registry: registry)
+        for index in 0..<2_100 {
+            try await call(plugin, chatRequest(model: "random-\(index)"), error: BifrostError(message: "no", statusCode: 404))
+        }
+        let text = exposition(registry)
+        let requestLines = text.split(separator: "\n").filter { $0.hasPrefix("bifrost_upstream_requests_total{") }
+        #expect(requestLines.count <= 2_001)
+        #expect(text.contains(#"bifrost_upstream_requests_total{provider="other",model="other",method="chat_completion"} 100"#))
+        #expect(text.contains(#"bifrost_error_requests_total{provider="other",model="other",method="chat_completion",status_code="404"} 100"#))
+        // Label sets seen before the cap keep counting under their own values.
+        try await call(plugin, chatRequest(model: "random-7"), error: BifrostError(message: "no", statusCode: 404))
+        #expect(exposition(registry).contains(#"bifrost_upstream_requests_total{provider="openai",model="random-7",method="chat_completion"} 2"#))
+    }
+
     @Test func nameIsPrometheus() {
         #expect(PrometheusPlugin(registry: registry).name == "prometheus")
     }

@@ -116,7 +116,7 @@ extension LiveProviderTests {
             #expect((error as? BifrostError)?.statusCode == 502)
         }
 
-        @Test(arguments: [(401, "authentication_error", 401), (429, "rate_limit_error", 429), (529, "overloaded_error", 503)])
+        @Test(arguments: [(401, "authentication_error", 401), (429, "rate_limit_error", 429), (529, "overloaded_error", 529)])
         func upstreamErrorsKeepStatusAndRetryAfter(_ status: Int, _ type: String, _ expected: Int) async throws {
             let upstream = try CaptureServer(status: status, body: #"{"type":"error","error":{"type":"\#(type)","message":"nope: \#(type)"}}"#,
                                              headers: [("retry-after", "2")])

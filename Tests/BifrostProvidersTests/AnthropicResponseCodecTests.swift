@@ -82,22 +82,21 @@ struct AnthropicResponseCodecTests {
 
     @Test(arguments: [
         (400, "invalid_request_error", 400), (401, "authentication_error", 401), (403, "permission_error", 403),
-        (404, "not_found_error", 404), (429, "rate_limit_error", 429), (500, "api_error", 500), (529, "overloaded_error", 503),
+        (404, "not_found_error", 404), (429, "rate_limit_error", 429), (500, "api_error", 500), (529, "overloaded_error", 529),
     ])
     func upstreamErrorsKeepStatusTypeAndMessage(_ status: Int, _ type: String, _ expected: Int) {
         let body = #"{"type":"error","error":{"type":"\#(type)","message":"it failed: \#(type)"}}"#
-        let error = AnthropicResponseCodec.upstreamError(status: status, body: Array(body.utf8),
-                                                         headers: HTTPHeaders([("retry-after", "7")]), provider: "anthropic")
+        let error = ProviderErrors.upstream(status: status, body: Array(body.utf8), headers: HTTPHeaders([("retry-after", "7")]),
+                                            provider: "anthropic")
         #expect(error.statusCode == expected)
         #expect(error.isBifrostError == false)
         #expect(error.error.type == type)
         #expect(error.error.message == "it failed: \(type)")
         #expect(error.retryAfter == 7)
-        if status == 529 { #expect(error.error.code == "529") }
     }
 
     @Test func errorWithoutABodyNamesTheStatus() {
-        let error = AnthropicResponseCodec.upstreamError(status: 502, body: Array("<html>".utf8), headers: HTTPHeaders(), provider: "anthropic")
+        let error = ProviderErrors.upstream(status: 502, body: Array("<html>".utf8), headers: HTTPHeaders(), provider: "anthropic")
         #expect(error.statusCode == 502)
         #expect(error.error.message == "anthropic returned HTTP 502")
     }

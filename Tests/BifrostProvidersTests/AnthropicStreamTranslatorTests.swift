@@ -48,12 +48,15 @@ struct AnthropicStreamTranslatorTests {
         #expect(chunks[2].choices[0].delta?.content == .text(" both."))
 
         let first = try #require(chunks[3].choices[0].delta?.toolCalls?.first)
-        #expect(first == ToolCall(id: "toolu_P", name: "get_weather", arguments: ""))
+        #expect(first == ToolCall(id: "toolu_P", name: "get_weather", arguments: "", index: 0))
         let pieces = chunks[4...6].map { $0.choices[0].delta?.toolCalls?.first }
         #expect(pieces.map { $0?.id } == ["toolu_P", "toolu_P", "toolu_P"])
+        // OpenAI's `index` is the call's position among the tool calls (the text block does not count).
+        #expect(pieces.map { $0?.index } == [0, 0, 0])
         #expect(pieces.map { $0?.function.arguments ?? "" }.joined() == #"{"city": "Paris"}"#)
-        #expect(chunks[7].choices[0].delta?.toolCalls?.first == ToolCall(id: "toolu_R", name: "get_weather", arguments: ""))
+        #expect(chunks[7].choices[0].delta?.toolCalls?.first == ToolCall(id: "toolu_R", name: "get_weather", arguments: "", index: 1))
         #expect(chunks[8].choices[0].delta?.toolCalls?.first?.id == "toolu_R")
+        #expect(chunks[8].choices[0].delta?.toolCalls?.first?.index == 1)
         #expect(chunks[8].choices[0].delta?.toolCalls?.first?.function.arguments == #"{"city":"Rome"}"#)
         #expect(chunks[0..<9].allSatisfy { $0.usage == nil && $0.choices[0].finishReason == nil })
 

@@ -27,6 +27,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+import anthropic
 import openai
 import pytest
 
@@ -206,7 +207,12 @@ def gateway(mock_server, certs, tmp_path_factory):
                     {"value": "sk-test-listed", "models": LISTED_MODELS},
                 ],
                 "network_config": {"base_url": mock_server, "max_retries": 0},
-            }
+            },
+            # The same mock speaks Anthropic's Messages API at /v1/messages.
+            "anthropic": {
+                "keys": [{"value": "sk-ant-test"}],
+                "network_config": {"base_url": mock_server, "max_retries": 0},
+            },
         }
     }, indent=2))
     env = dict(os.environ)
@@ -254,3 +260,19 @@ def client(gateway_port):
 @pytest.fixture(scope="session")
 def mock_text() -> str:
     return MOCK_TEXT
+
+
+@pytest.fixture(scope="session")
+def openai_dropin(gateway_port):
+    """The OpenAI SDK on the /openai drop-in route, as an unmodified application would use it."""
+    with openai.OpenAI(base_url=f"http://127.0.0.1:{gateway_port}/openai/v1", api_key="unused",
+                       max_retries=0, timeout=15.0) as sdk:
+        yield sdk
+
+
+@pytest.fixture(scope="session")
+def claude(gateway_port):
+    """The official `anthropic` SDK on the /anthropic drop-in route; no SDK retries."""
+    with anthropic.Anthropic(base_url=f"http://127.0.0.1:{gateway_port}/anthropic", api_key="sk-ant-client",
+                             max_retries=0, timeout=15.0) as sdk:
+        yield sdk

@@ -134,11 +134,15 @@ public struct ToolCall: Sendable, Hashable, Codable {
     public var id: String
     public var type: String
     public var function: FunctionCall
+    /// The call's position among the message's tool calls, set on stream deltas (OpenAI's
+    /// `choices[].delta.tool_calls[].index`, which SDKs use to join a call's pieces); nil otherwise.
+    public var index: Int?
 
-    public init(id: String, name: String, arguments: String) {
+    public init(id: String, name: String, arguments: String, index: Int? = nil) {
         self.id = id
         type = "function"
         function = FunctionCall(name: name, arguments: arguments)
+        self.index = index
     }
 }
 

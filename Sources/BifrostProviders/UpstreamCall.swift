@@ -1,0 +1,180 @@
+import BifrostCore
+import BifrostHTTP
+import BifrostIO
+import BifrostPluginKit
+
+/// The HTTP side every adapter shares, made once per provider: JSON `POST`s with the adapter's
+/// auth header and `network_config.extra_headers`, timeouts from `network_config` and the request's
+/// deadline, sent on the inbound connection's event loop. Failures become ``BifrostError``s (see
+/// ``ProviderErrors``); keys never appear in them.
+struct UpstreamCall: Sendable {
+    /// How the key travels.
+    enum KeyHeader: Sendable {
+        /// `Authorization: Bearer {key}` (OpenAI and compatibles).
+        case bearer
+        /// The key as the whole value of a header, e.g. `x-api-key` (Anthropic) or `api-key` (Azure).
+        case named(String)
+    }
+
+    let provider: String
+    private let client: HTTPClient
+    private let keyHeader: KeyHeader
+    /// The adapter's fixed headers (after the key), then `network_config.extra_headers` sorted by name.
+    private let fixedHeaders: [(name: String, value: String)]
+    /// `network_config.default_request_timeout_in_seconds`.
+    private let requestTimeout: Double
+
+    /// - Parameter defaultHeaders: headers the adapter sends unless `extra_headers` names them
+    ///   (compared case-insensitively), e.g. `anthropic-version`.
+    init(provider: String, client: HTTPClient, config: ProviderConfig, keyHeader: KeyHeader,
+         defaultHeaders: [(name: String, value: String)] = []) {
+        self.provider = provider
+        self.client = client
+        self.keyHeader = keyHeader
+        let extra = config.network.extraHeaders.sorted { $0.key < $1.key }.map { (name: $0.key, value: $0.value) }
+        let overridden = Set(extra.map { $0.name.lowercased() })
+        fixedHeaders = defaultHeaders.filter { !overridden.contains($0.name.lowercased()) } + extra
+        requestTimeout = config.network.defaultRequestTimeout
+    }
+
+    /// `url` parsed, or the 500 configuration error that names the provider.
+    func endpoint(_ url: String) -> Result<ParsedURL, BifrostError> {
+        do {
+            return .success(try ParsedURL(url))
+        } catch {
+            return .failure(BifrostError(message: "invalid base URL for \(provider): \(error)", type: "configuration_error",
+                                         statusCode: 500))
+        }
+    }
+
+    /// Sends `body` and returns the parsed JSON of a 2xx answer with the time the call took; other
+    /// statuses throw ``ProviderErrors/upstream(status:body:headers:provider:)``, a body that is not
+    /// JSON a 502.
+    func json(_ body: [UInt8], to endpoint: ParsedURL, key: ProviderKey, context: BifrostContext) async throws
+        -> (value: JSONValue, latency: Duration) {
+        let started = ContinuousClock.now
+        let response = try await send(body, to: endpoint, key: key, context: context, stream: false)
+        let bytes = try await collect(response, from: endpoint)
+        guard (200..<300).contains(response.status.code) else {
+            throw ProviderErrors.upstream(status: response.status.code, body: bytes, headers: response.headers, provider: provider)
+        }
+        let latency = ContinuousClock.now - started
+        do {
+            return (try JSONParser.parse(bytes), latency)
+        } catch {
+            throw BifrostError(message: "\(provider) returned a response that is not valid JSON: \(error)", type: "invalid_response",
+                               statusCode: 502)
+        }
+    }
+
+    /// Sends `body` for a stream and, once a 2xx head arrived, relays its Server-Sent Events through
+    /// the translator `makeTranslator` makes at that moment (see ``relay(_:from:translator:started:context:)``).
+    func stream<Translator: StreamTranslator>(_ body: [UInt8], to endpoint: ParsedURL, key: ProviderKey, context: BifrostContext,
+                                              translator makeTranslator: () -> Translator) async throws -> BifrostStream {
+        let started = ContinuousClock.now
+        let response = try await send(body, to: endpoint, key: key, context: context, stream: true)
+        guard (200..<300).contains(response.status.code) else {
+            let bytes = try await collect(response, from: endpoint)
+            throw ProviderErrors.upstream(status: response.status.code, body: bytes, headers: response.headers, provider: provider)
+        }
+        return relay(response, from: endpoint, translator: makeTranslator(), started: started, context: context)
+    }
+
+    /// The stream of `response`'s body: each Server-Sent Event's data goes through `translator`, its
+    /// chunks are yielded, and the stream finishes once the translator ``StreamTranslator/isFinished``.
+    /// The first event records `firstChunkLatency` (from `started`); a body that ends before the
+    /// translator finished is a cut stream (502); errors end the stream (transport failures mapped by
+    /// ``ProviderErrors``). Runs on the context's executor; ending the stream early cancels the read.
+    func relay<Translator: StreamTranslator>(_ response: HTTPClientResponse, from endpoint: ParsedURL, translator: Translator,
+                                             started: ContinuousClock.Instant, context: BifrostContext) -> BifrostStream {
+        let provider = self.provider
+        let host = endpoint.origin.authority
+        return AsyncThrowingStream { continuation in
+            let task = Task(executorPreference: context.executor) {
+                var parser = ServerSentEventParser()
+                var translator = translator
+                var first = true
+                do {
+                    for try await bytes in response.body {
+                        for event in parser.feed(bytes) {
+                            if first {
+                                let latency = ContinuousClock.now - started
+                                context.record { $0.firstChunkLatency = latency }
+                                first = false
+                            }
+                            if let chunk = try translator.translate(event) { continuation.yield(chunk) }
+                            if translator.isFinished {
+                                continuation.finish()
+                                return
+                            }
+                        }
+                    }
+                    continuation.finish(throwing: BifrostError(message: "\(provider) stream ended before \(translator.endMarker)",
+                                                               type: "network", statusCode: 502))
+                } catch let error as BifrostError {
+                    continuation.finish(throwing: error)
+                } catch {
+                    continuation.finish(throwing: ProviderErrors.transport(error, provider: provider, host: host))
+                }
+            }
+            continuation.onTermination = { _ in task.cancel() }
+        }
+    }
+
+    /// Sends the request; returns once the response head arrived, whatever its status.
+    func send(_ body: [UInt8], to endpoint: ParsedURL, key: ProviderKey, context: BifrostContext, stream: Bool) async throws
+        -> HTTPClientResponse {
+        let request = HTTPClientRequest(method: "POST", origin: endpoint.origin, target: endpoint.target,
+                                        headers: headers(key: key, stream: stream), body: body,
+                                        timeouts: timeouts(context: context, stream: stream))
+        do {
+            return try await client.execute(request, on: context.executor as? EventLoop)
+        } catch {
+            throw ProviderErrors.transport(error, provider: provider, host: endpoint.origin.authority)
+        }
+    }
+
+    /// The whole body of `response`.
+    func collect(_ response: HTTPClientResponse, from endpoint: ParsedURL) async throws -> [UInt8] {
+        do {
+            return try await response.body.collect()
+        } catch {
+            throw ProviderErrors.transport(error, provider: provider, host: endpoint.origin.authority)
+        }
+    }
+
+    /// Content type, accept, the key (when not empty), the fixed headers.
+    func headers(key: ProviderKey, stream: Bool) -> HTTPHeaders {
+        var headers = HTTPHeaders()
+        headers.add(name: "Content-Type", value: "application/json")
+        headers.add(name: "Accept", value: stream ? "text/event-stream" : "application/json")
+        if !key.value.isEmpty {
+            switch keyHeader {
+            case .bearer: headers.add(name: "Authorization", value: "Bearer \(key.value)")
+            case .named(let name): headers.add(name: name, value: key.value)
+            }
+        }
+        for (name, value) in fixedHeaders { headers.add(name: name, value: value) }
+        return headers
+    }
+
+    /// `default_request_timeout_in_seconds` for the head and between chunks (and in total unless
+    /// streaming), never past the request's deadline.
+    func timeouts(context: BifrostContext, stream: Bool) -> HTTPClientTimeouts {
+        var timeouts = HTTPClientTimeouts()
+        timeouts.responseHeaders = requestTimeout
+        timeouts.idleBetweenChunks = requestTimeout
+        if !stream { timeouts.total = requestTimeout }
+        if let deadline = context.deadline {
+            let remaining = deadline - ContinuousClock.now
+            let seconds = Double(remaining.components.seconds) + Double(remaining.components.attoseconds) / 1e18
+            timeouts.total = min(timeouts.total ?? .infinity, max(0.001, seconds))
+        }
+        return timeouts
+    }
+
+    /// `duration` in whole milliseconds, for `extra_fields.latency`.
+    static func milliseconds(_ duration: Duration) -> Int {
+        Int(duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000)
+    }
+}
