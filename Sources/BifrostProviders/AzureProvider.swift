@@ -1,7 +1,6 @@
 import BifrostCore
 import BifrostHTTP
 import BifrostPluginKit
-import Foundation
 
 /// Azure OpenAI: OpenAI's wire format at
 /// `{endpoint}/openai/deployments/{deployment}/{chat/completions|completions|embeddings}?api-version=...`
@@ -34,20 +33,12 @@ public struct AzureProvider: Provider {
     }
 
     public func complete(_ request: BifrostRequest, key: ProviderKey, context: BifrostContext) async throws -> BifrostResponse {
-        let endpoint = try endpoint(for: request)
-        let (value, latency) = try await upstream.json(OpenAICodec.requestBody(request, stream: false), to: endpoint, key: key,
-                                                       context: context)
-        var result = try OpenAICodec.decode(value, request: request, provider: name, now: Int(Date().timeIntervalSince1970))
-        result.extraFields.latency = UpstreamCall.milliseconds(latency)
-        if config.sendBackRawResponse { result.extraFields.rawResponse = value }
-        return result
+        try await upstream.openAICompletion(request, to: try endpoint(for: request), key: key, context: context,
+                                            sendBackRawResponse: config.sendBackRawResponse)
     }
 
     public func stream(_ request: BifrostRequest, key: ProviderKey, context: BifrostContext) async throws -> BifrostStream {
-        let endpoint = try endpoint(for: request)
-        return try await upstream.stream(OpenAICodec.requestBody(request, stream: true), to: endpoint, key: key, context: context) {
-            // Azure opens with a chunk of prompt_filter_results only: nothing for the client.
-            OpenAIStreamTranslator(provider: name, model: request.model, skipsEmptyChunks: true)
-        }
+        // Azure opens with a chunk of prompt_filter_results only: nothing for the client.
+        try await upstream.openAIStream(request, to: try endpoint(for: request), key: key, context: context, skipsEmptyChunks: true)
     }
 }

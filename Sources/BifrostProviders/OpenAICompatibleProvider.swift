@@ -1,7 +1,6 @@
 import BifrostCore
 import BifrostHTTP
 import BifrostPluginKit
-import Foundation
 
 /// A provider that speaks OpenAI's API: `openai` itself and the compatible family (ollama, groq,
 /// mistral, openrouter, cerebras, sgl, parasail, and custom providers based on openai), with
@@ -50,19 +49,11 @@ public struct OpenAICompatibleProvider: Provider {
     }
 
     public func complete(_ request: BifrostRequest, key: ProviderKey, context: BifrostContext) async throws -> BifrostResponse {
-        let endpoint = try endpoints[request.input.kind]!.get()
-        let (value, latency) = try await upstream.json(OpenAICodec.requestBody(request, stream: false), to: endpoint, key: key,
-                                                       context: context)
-        var result = try OpenAICodec.decode(value, request: request, provider: name, now: Int(Date().timeIntervalSince1970))
-        result.extraFields.latency = UpstreamCall.milliseconds(latency)
-        if config.sendBackRawResponse { result.extraFields.rawResponse = value }
-        return result
+        try await upstream.openAICompletion(request, to: try endpoints[request.input.kind]!.get(), key: key, context: context,
+                                            sendBackRawResponse: config.sendBackRawResponse)
     }
 
     public func stream(_ request: BifrostRequest, key: ProviderKey, context: BifrostContext) async throws -> BifrostStream {
-        let endpoint = try endpoints[request.input.kind]!.get()
-        return try await upstream.stream(OpenAICodec.requestBody(request, stream: true), to: endpoint, key: key, context: context) {
-            OpenAIStreamTranslator(provider: name, model: request.model)
-        }
+        try await upstream.openAIStream(request, to: try endpoints[request.input.kind]!.get(), key: key, context: context)
     }
 }
