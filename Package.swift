@@ -80,7 +80,7 @@ let package = Package(
         .target(
             name: "BifrostProviders",
             dependencies: [
-                "BifrostCore", "BifrostHTTP", "BifrostIO",
+                "BifrostCore", "BifrostHTTP", "BifrostIO", "BifrostTLS", "CZlib",
                 .product(name: "BifrostPluginKit", package: "BifrostPluginKit"),
             ],
             swiftSettings: strict

@@ -26,6 +26,8 @@ public enum ProviderCatalog {
                 return AnthropicProvider(name: name, baseURL: config.network.baseURL ?? anthropicDefault, client: client, config: config)
             case "azure":
                 return AzureProvider(name: name, client: client, config: config)
+            case "bedrock":
+                return BedrockProvider(name: name, client: client, config: config)
             default:
                 break
             }

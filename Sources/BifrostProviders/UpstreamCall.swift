@@ -14,7 +14,16 @@ struct UpstreamCall: Sendable {
         case bearer
         /// The key as the whole value of a header, e.g. `x-api-key` (Anthropic) or `api-key` (Azure).
         case named(String)
+        /// Headers computed per request from the key, the URL, the signed headers and the body (AWS SigV4).
+        case signed(Signer)
     }
+
+    /// Computes signature headers for one request.
+    typealias Signer = @Sendable (_ key: ProviderKey, _ endpoint: ParsedURL, _ headers: [(name: String, value: String)],
+                                  _ body: [UInt8]) -> [(name: String, value: String)]
+
+    /// Turns a non-2xx answer (status, body, headers) into the error the engine sees.
+    typealias ErrorMapper = @Sendable (_ status: Int, _ body: [UInt8], _ headers: HTTPHeaders) -> BifrostError
 
     let provider: String
     private let client: HTTPClient
@@ -23,12 +32,21 @@ struct UpstreamCall: Sendable {
     private let fixedHeaders: [(name: String, value: String)]
     /// `network_config.default_request_timeout_in_seconds`.
     private let requestTimeout: Double
+    private let errorMapper: ErrorMapper
+    /// The `Accept` of streamed calls (`text/event-stream`, or AWS's event-stream type).
+    private let streamAccept: String
 
     /// - Parameter defaultHeaders: headers the adapter sends unless `extra_headers` names them
     ///   (compared case-insensitively), e.g. `anthropic-version`.
+    /// - Parameter errors: how a non-2xx answer becomes an error (default: ``ProviderErrors/upstream(status:body:headers:provider:)``).
     init(provider: String, client: HTTPClient, config: ProviderConfig, keyHeader: KeyHeader,
-         defaultHeaders: [(name: String, value: String)] = []) {
+         defaultHeaders: [(name: String, value: String)] = [], errors: ErrorMapper? = nil,
+         streamAccept: String = "text/event-stream") {
         self.provider = provider
+        self.streamAccept = streamAccept
+        errorMapper = errors ?? { status, body, headers in
+            ProviderErrors.upstream(status: status, body: body, headers: headers, provider: provider)
+        }
         self.client = client
         self.keyHeader = keyHeader
         let extra = config.network.extraHeaders.sorted { $0.key < $1.key }.map { (name: $0.key, value: $0.value) }
@@ -56,7 +74,7 @@ struct UpstreamCall: Sendable {
         let response = try await send(body, to: endpoint, key: key, context: context, stream: false)
         let bytes = try await collect(response, from: endpoint)
         guard (200..<300).contains(response.status.code) else {
-            throw ProviderErrors.upstream(status: response.status.code, body: bytes, headers: response.headers, provider: provider)
+            throw errorMapper(response.status.code, bytes, response.headers)
         }
         let latency = ContinuousClock.now - started
         do {
@@ -68,35 +86,46 @@ struct UpstreamCall: Sendable {
     }
 
     /// Sends `body` for a stream and, once a 2xx head arrived, relays its Server-Sent Events through
-    /// the translator `makeTranslator` makes at that moment (see ``relay(_:from:translator:started:context:)``).
+    /// the translator `makeTranslator` makes at that moment (see ``relay(_:from:framer:translator:started:context:)``).
     func stream<Translator: StreamTranslator>(_ body: [UInt8], to endpoint: ParsedURL, key: ProviderKey, context: BifrostContext,
-                                              translator makeTranslator: () -> Translator) async throws -> BifrostStream {
+                                              translator makeTranslator: () -> Translator) async throws -> BifrostStream
+        where Translator.Event == [UInt8] {
+        try await stream(body, to: endpoint, key: key, context: context, framer: SSEFramer(), translator: makeTranslator)
+    }
+
+    /// Like ``stream(_:to:key:context:translator:)`` with another framing of the body (AWS event streams).
+    func stream<Framer: StreamFramer, Translator: StreamTranslator>(
+        _ body: [UInt8], to endpoint: ParsedURL, key: ProviderKey, context: BifrostContext, framer: Framer,
+        translator makeTranslator: () -> Translator
+    ) async throws -> BifrostStream where Translator.Event == Framer.Event {
         let started = ContinuousClock.now
         let response = try await send(body, to: endpoint, key: key, context: context, stream: true)
         guard (200..<300).contains(response.status.code) else {
             let bytes = try await collect(response, from: endpoint)
-            throw ProviderErrors.upstream(status: response.status.code, body: bytes, headers: response.headers, provider: provider)
+            throw errorMapper(response.status.code, bytes, response.headers)
         }
-        return relay(response, from: endpoint, translator: makeTranslator(), started: started, context: context)
+        return relay(response, from: endpoint, framer: framer, translator: makeTranslator(), started: started, context: context)
     }
 
-    /// The stream of `response`'s body: each Server-Sent Event's data goes through `translator`, its
+    /// The stream of `response`'s body: each event `framer` finds goes through `translator`, its
     /// chunks are yielded, and the stream finishes once the translator ``StreamTranslator/isFinished``.
     /// The first event records `firstChunkLatency` (from `started`); a body that ends before the
     /// translator finished is a cut stream (502); errors end the stream (transport failures mapped by
     /// ``ProviderErrors``). Runs on the context's executor; ending the stream early cancels the read.
-    func relay<Translator: StreamTranslator>(_ response: HTTPClientResponse, from endpoint: ParsedURL, translator: Translator,
-                                             started: ContinuousClock.Instant, context: BifrostContext) -> BifrostStream {
+    func relay<Framer: StreamFramer, Translator: StreamTranslator>(
+        _ response: HTTPClientResponse, from endpoint: ParsedURL, framer: Framer, translator: Translator,
+        started: ContinuousClock.Instant, context: BifrostContext
+    ) -> BifrostStream where Translator.Event == Framer.Event {
         let provider = self.provider
         let host = endpoint.origin.authority
         return AsyncThrowingStream { continuation in
             let task = Task(executorPreference: context.executor) {
-                var parser = ServerSentEventParser()
+                var framer = framer
                 var translator = translator
                 var first = true
                 do {
                     for try await bytes in response.body {
-                        for event in parser.feed(bytes) {
+                        for event in try framer.feed(bytes) {
                             if first {
                                 let latency = ContinuousClock.now - started
                                 context.record { $0.firstChunkLatency = latency }
@@ -124,9 +153,13 @@ struct UpstreamCall: Sendable {
     /// Sends the request; returns once the response head arrived, whatever its status.
     func send(_ body: [UInt8], to endpoint: ParsedURL, key: ProviderKey, context: BifrostContext, stream: Bool) async throws
         -> HTTPClientResponse {
+        var headers = headers(key: key, stream: stream)
+        if case .signed(let signer) = keyHeader {
+            let signed = [(name: "Content-Type", value: "application/json")]
+            for (name, value) in signer(key, endpoint, signed, body) { headers.add(name: name, value: value) }
+        }
         let request = HTTPClientRequest(method: "POST", origin: endpoint.origin, target: endpoint.target,
-                                        headers: headers(key: key, stream: stream), body: body,
-                                        timeouts: timeouts(context: context, stream: stream))
+                                        headers: headers, body: body, timeouts: timeouts(context: context, stream: stream))
         do {
             return try await client.execute(request, on: context.executor as? EventLoop)
         } catch {
@@ -147,11 +180,12 @@ struct UpstreamCall: Sendable {
     func headers(key: ProviderKey, stream: Bool) -> HTTPHeaders {
         var headers = HTTPHeaders()
         headers.add(name: "Content-Type", value: "application/json")
-        headers.add(name: "Accept", value: stream ? "text/event-stream" : "application/json")
+        headers.add(name: "Accept", value: stream ? streamAccept : "application/json")
         if !key.value.isEmpty {
             switch keyHeader {
             case .bearer: headers.add(name: "Authorization", value: "Bearer \(key.value)")
             case .named(let name): headers.add(name: name, value: key.value)
+            case .signed: break  // added in send, over the body
             }
         }
         for (name, value) in fixedHeaders { headers.add(name: name, value: value) }

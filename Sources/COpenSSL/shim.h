@@ -2,6 +2,8 @@
 #define C_OPENSSL_SHIM_H
 
 #include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 

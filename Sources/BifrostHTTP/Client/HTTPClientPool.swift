@@ -125,9 +125,7 @@ final class HTTPClientPool {
     /// The `Host` header value for `origin` (the port only when it is not the scheme's default), cached.
     func hostHeaderValue(for origin: HTTPOrigin) -> [UInt8] {
         if let cached = hostHeaders[origin] { return cached }
-        let defaultPort = origin.secure ? 443 : 80
-        let host = origin.host.contains(":") ? "[\(origin.host)]" : origin.host
-        let value = Array((origin.port == defaultPort ? host : "\(host):\(origin.port)").utf8)
+        let value = Array(origin.hostHeader.utf8)
         if hostHeaders.count < 1024 { hostHeaders[origin] = value }
         return value
     }

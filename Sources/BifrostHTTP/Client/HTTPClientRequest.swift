@@ -12,6 +12,12 @@ public struct HTTPOrigin: Hashable, Sendable, CustomStringConvertible {
 
     /// `host:port`, bracketing IPv6 literals.
     public var authority: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+    /// The `Host` header value: the host (an IPv6 address in brackets), with the port unless it is
+    /// the scheme's default.
+    public var hostHeader: String {
+        let name = host.contains(":") ? "[\(host)]" : host
+        return port == (secure ? 443 : 80) ? name : "\(name):\(port)"
+    }
     public var description: String { "\(secure ? "https" : "http")://\(authority)" }
 }
 

@@ -49,7 +49,7 @@ public struct BifrostMessage: Sendable, Hashable, Codable {
 }
 
 /// Message content: a string, or parts.
-public enum MessageContent: Sendable, Hashable, Codable {
+@frozen public enum MessageContent: Sendable, Hashable, Codable {
     case text(String)
     case parts([ContentPart])
 
@@ -81,7 +81,7 @@ public enum MessageContent: Sendable, Hashable, Codable {
 }
 
 /// A part of multi-part content.
-public enum ContentPart: Sendable, Hashable, Codable {
+@frozen public enum ContentPart: Sendable, Hashable, Codable {
     case text(String)
     /// An image by URL; base64 images are `data:<media type>;base64,<data>` URLs.
     case image(url: String, detail: String?)

@@ -10,7 +10,7 @@ public struct Fallback: Sendable, Hashable, Codable {
 }
 
 /// What a request asks for: a chat, a text completion or embeddings.
-public enum RequestInput: Sendable, Hashable {
+@frozen public enum RequestInput: Sendable, Hashable {
     case chat([BifrostMessage])
     case text(String)
     case embedding([String])
@@ -26,7 +26,7 @@ public enum RequestInput: Sendable, Hashable {
 }
 
 /// The kinds of provider call.
-public enum RequestKind: String, Sendable, Hashable, Codable {
+@frozen public enum RequestKind: String, Sendable, Hashable, Codable {
     case chatCompletion = "chat_completion"
     case textCompletion = "text_completion"
     case embedding
@@ -179,7 +179,7 @@ public struct FunctionDefinition: Sendable, Hashable, Codable {
 }
 
 /// Whether and which tool the model must call.
-public enum ToolChoice: Sendable, Hashable, Codable {
+@frozen public enum ToolChoice: Sendable, Hashable, Codable {
     case none
     case auto
     case required

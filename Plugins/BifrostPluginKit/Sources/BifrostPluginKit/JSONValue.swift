@@ -1,6 +1,6 @@
 /// Any JSON value, for fields the gateway passes through without interpreting them
 /// (tool parameter schemas, `response_format`, provider-specific extra parameters).
-public enum JSONValue: Sendable, Hashable, Codable {
+@frozen public enum JSONValue: Sendable, Hashable, Codable {
     case null
     case bool(Bool)
     case number(Double)

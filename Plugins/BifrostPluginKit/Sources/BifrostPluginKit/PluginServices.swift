@@ -37,7 +37,7 @@ public struct RedisConfiguration: Sendable, Hashable {
 }
 
 /// A RESP value (Redis' wire protocol, RESP2).
-public enum RESPValue: Sendable, Hashable {
+@frozen public enum RESPValue: Sendable, Hashable {
     case simple(String)
     case error(String)
     case integer(Int)
@@ -77,7 +77,7 @@ public protocol RedisClient: Sendable {
 
 /// A failure talking to Redis: unreachable, timed out, or an error reply.
 public struct RedisError: Error, CustomStringConvertible, Sendable {
-    public enum Kind: Sendable { case connect, timeout, reply, protocolViolation, closed }
+    @frozen public enum Kind: Sendable { case connect, timeout, reply, protocolViolation, closed }
     public let kind: Kind
     public let description: String
 

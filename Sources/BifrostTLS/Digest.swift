@@ -1,0 +1,39 @@
+import COpenSSL
+
+/// SHA-256 and HMAC-SHA256 from OpenSSL's libcrypto (for request signing such as AWS SigV4).
+public enum Digest {
+    /// The SHA-256 of `bytes` (32 bytes).
+    public static func sha256(_ bytes: [UInt8]) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: 32)
+        var length: UInt32 = 0
+        bytes.withUnsafeBytes { input in
+            _ = EVP_Digest(input.baseAddress, input.count, &out, &length, EVP_sha256(), nil)
+        }
+        return out
+    }
+
+    /// HMAC-SHA256 of `bytes` with `key` (32 bytes).
+    public static func hmacSHA256(key: [UInt8], _ bytes: [UInt8]) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: 32)
+        var length: UInt32 = 0
+        key.withUnsafeBytes { keyBytes in
+            bytes.withUnsafeBytes { input in
+                _ = HMAC(EVP_sha256(), keyBytes.baseAddress, Int32(keyBytes.count),
+                         input.baseAddress?.assumingMemoryBound(to: UInt8.self), input.count, &out, &length)
+            }
+        }
+        return out
+    }
+
+    /// Lowercase hexadecimal.
+    public static func hex(_ bytes: [UInt8]) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out = [UInt8]()
+        out.reserveCapacity(bytes.count * 2)
+        for byte in bytes {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}
