@@ -72,6 +72,12 @@ public struct MockProvider: HTTPHandler {
         if route.takesBody {
             guard let scanned = RequestScanner.scan(request.body) else { return ProviderError.invalidJSON(style) }
             fields = scanned
+            if let model = MockRoute.bedrockModel(path: request.path) {
+                // Bedrock names the model in the path, and its tools under toolConfig.tools[].toolSpec.
+                fields.model = model[...]
+                fields.hasTools = request.body.firstRange(of: Array(#""toolSpec""#.utf8)) != nil
+                fields.firstToolName = Self.firstToolSpecName(request.body)
+            }
             guard let model = fields.model else {
                 let message = style == .anthropic ? "model: Field required" : "You must provide a model parameter."
                 return ProviderError.response(style, status: 400, message: message)
@@ -95,7 +101,7 @@ public struct MockProvider: HTTPHandler {
             break
         }
 
-        let streams = route.canStream && (fields.stream || fault == .stallStream || fault == .slowDrip)
+        let streams = route == .converseStream || route.canStream && (fields.stream || fault == .stallStream || fault == .slowDrip)
         var reply = success(route, fields: fields, streams: streams, controls: controls, sequence: sequence,
                             promptBytes: request.body.count)
         if fault == .malformedJSON { reply.truncateJSON() }
@@ -141,6 +147,12 @@ public struct MockProvider: HTTPHandler {
         case .messages:
             return streams ? MockReply(events: AnthropicReplies.messageEvents(context, templates))
                 : .json(AnthropicReplies.message(context, templates))
+        case .converse:
+            return .json(BedrockReplies.converse(context, templates))
+        case .converseStream:
+            var reply = MockReply(events: BedrockReplies.converseFrames(context, templates))
+            reply.headers = MockReply.awsEventStreamHeaders
+            return reply
         case .embeddings:
             guard fields.inputCount > 0 else {
                 return ProviderError.response(.openAI, status: 400, message: "'input' must be a non-empty string or array.",
@@ -152,6 +164,17 @@ public struct MockProvider: HTTPHandler {
         case .stats, .unknown:
             preconditionFailure("\(route) is answered before success(_:)")
         }
+    }
+}
+
+extension MockProvider {
+    /// The `name` of the first `toolSpec` in a Converse body (raw bytes), found by a plain search.
+    static func firstToolSpecName(_ body: [UInt8]) -> ArraySlice<UInt8>? {
+        guard let spec = body.firstRange(of: Array(#""toolSpec""#.utf8)),
+              let key = body[spec.upperBound...].firstRange(of: Array(#""name""#.utf8)),
+              let open = body[key.upperBound...].firstIndex(of: UInt8(ascii: "\"")),
+              let close = body[(open + 1)...].firstIndex(of: UInt8(ascii: "\"")) else { return nil }
+        return body[(open + 1)..<close]
     }
 }
 

@@ -14,6 +14,7 @@ struct MockReply: Sendable {
     var coalesces = true
 
     static let eventStreamHeaders = HTTPHeaders([("Content-Type", "text/event-stream"), ("Cache-Control", "no-cache")])
+    static let awsEventStreamHeaders = HTTPHeaders([("Content-Type", "application/vnd.amazon.eventstream")])
 
     /// A complete (non-streamed) response.
     init(status: HTTPStatus, headers: HTTPHeaders, body: [UInt8]) {

@@ -5,6 +5,10 @@ enum MockRoute: CaseIterable, Sendable {
     case embeddings
     case models
     case messages
+    /// Bedrock `POST /model/{id}/converse` (the model is in the path).
+    case converse
+    /// Bedrock `POST /model/{id}/converse-stream`: AWS event-stream frames.
+    case converseStream
     case stats
     case unknown
 
@@ -13,6 +17,10 @@ enum MockRoute: CaseIterable, Sendable {
         // Azure OpenAI: /openai/deployments/{deployment}/chat/completions (and completions, embeddings).
         if path.hasPrefix(Self.azurePrefix), let slash = path.dropFirst(Self.azurePrefix.count).firstIndex(of: "/") {
             path = path[slash...]
+        }
+        if path.hasPrefix("/model/") {
+            if path.hasSuffix("/converse") { self = .converse; return }
+            if path.hasSuffix("/converse-stream") { self = .converseStream; return }
         }
         switch path {
         case "/v1/chat/completions", "/chat/completions": self = .chatCompletions
@@ -31,7 +39,7 @@ enum MockRoute: CaseIterable, Sendable {
     var method: String {
         switch self {
         case .models, .stats: "GET"
-        case .chatCompletions, .completions, .embeddings, .messages, .unknown: "POST"
+        case .chatCompletions, .completions, .embeddings, .messages, .converse, .converseStream, .unknown: "POST"
         }
     }
 
@@ -42,12 +50,37 @@ enum MockRoute: CaseIterable, Sendable {
     var canStream: Bool {
         switch self {
         case .chatCompletions, .completions, .messages: true
-        case .embeddings, .models, .stats, .unknown: false
+        case .embeddings, .models, .converse, .converseStream, .stats, .unknown: false
         }
     }
 
     /// The provider whose error shape the route uses.
-    var errorStyle: ErrorStyle { self == .messages ? .anthropic : .openAI }
+    var errorStyle: ErrorStyle {
+        switch self {
+        case .messages: .anthropic
+        case .converse, .converseStream: .bedrock
+        default: .openAI
+        }
+    }
+
+    /// Bedrock routes: the model id from `/model/{id}/converse[-stream]`, percent-decoded.
+    static func bedrockModel(path: Substring) -> [UInt8]? {
+        guard path.hasPrefix("/model/"), let end = path.lastIndex(of: "/") else { return nil }
+        let encoded = Array(path[path.index(path.startIndex, offsetBy: 7)..<end].utf8)
+        var model: [UInt8] = []
+        var index = 0
+        while index < encoded.count {
+            if encoded[index] == UInt8(ascii: "%"), index + 2 < encoded.count,
+               let value = UInt8(String(decoding: encoded[index + 1...index + 2], as: UTF8.self), radix: 16) {
+                model.append(value)
+                index += 3
+            } else {
+                model.append(encoded[index])
+                index += 1
+            }
+        }
+        return model
+    }
 
     /// The key under `routes` in `/mock/stats`.
     var statisticsKey: String {
@@ -57,6 +90,8 @@ enum MockRoute: CaseIterable, Sendable {
         case .embeddings: "embeddings"
         case .models: "models"
         case .messages: "messages"
+        case .converse: "converse"
+        case .converseStream: "converse_stream"
         case .stats: "stats"
         case .unknown: "unknown"
         }

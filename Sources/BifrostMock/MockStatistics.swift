@@ -3,7 +3,7 @@ import Synchronization
 
 /// What a ``MockProvider`` has seen, served as `GET /mock/stats`:
 ///
-/// `{"requests":N,"connections":C,"open_connections":O,"routes":{"chat_completions":N,...}}`
+/// `{"requests":N,"connections":C,"open_connections":O,"routes":{"chat_completions":N,...,"converse":N,...}}`
 ///
 /// - `requests`: provider requests answered or in progress (all routes but `/mock/stats` itself).
 /// - `connections`: TCP connections the server accepted since it started
@@ -18,6 +18,7 @@ public final class MockStatistics: Sendable {
     private let embeddings = Atomic<Int>(0)
     private let models = Atomic<Int>(0)
     private let messages = Atomic<Int>(0)
+    private let converse = Atomic<Int>(0)
     private let unknown = Atomic<Int>(0)
     private let server = Mutex<ServerReference>(ServerReference())
 
@@ -49,6 +50,7 @@ public final class MockStatistics: Sendable {
         case .embeddings: embeddings.add(1, ordering: .relaxed)
         case .models: models.add(1, ordering: .relaxed)
         case .messages: messages.add(1, ordering: .relaxed)
+        case .converse, .converseStream: converse.add(1, ordering: .relaxed)
         case .unknown: unknown.add(1, ordering: .relaxed)
         case .stats: return total.load(ordering: .relaxed)
         }
@@ -74,6 +76,8 @@ public final class MockStatistics: Sendable {
         out.appendDecimal(models.load(ordering: .relaxed))
         out.appendLiteral(#","messages":"#)
         out.appendDecimal(messages.load(ordering: .relaxed))
+        out.appendLiteral(#","converse":"#)
+        out.appendDecimal(converse.load(ordering: .relaxed))
         out.appendLiteral(#","unknown":"#)
         out.appendDecimal(unknown.load(ordering: .relaxed))
         out.appendLiteral("}}")

@@ -6,6 +6,8 @@ enum ErrorStyle: Sendable {
     case openAI
     /// `{"type":"error","error":{"type","message"}}`
     case anthropic
+    /// `{"message"}` with the exception name in `x-amzn-ErrorType` (Bedrock).
+    case bedrock
 }
 
 /// Error responses in the shape the real providers use.
@@ -15,8 +17,12 @@ enum ProviderError {
     /// A complete error response; `type` defaults to what the provider sends for `status`.
     static func response(_ style: ErrorStyle, status: Int, message: String, type: String? = nil,
                          code: String? = nil) -> MockReply {
-        MockReply(status: HTTPStatus(code: status), headers: jsonHeaders,
-                  body: body(style, status: status, message: message, type: type, code: code))
+        var headers = jsonHeaders
+        if style == .bedrock {
+            headers.add(name: "x-amzn-ErrorType", value: "\(type ?? bedrockType(status)):http://internal.amazon.com/coral/com.amazon.bedrock/")
+        }
+        return MockReply(status: HTTPStatus(code: status), headers: headers,
+                         body: body(style, status: status, message: message, type: type, code: code))
     }
 
     static func body(_ style: ErrorStyle, status: Int, message: String, type: String? = nil,
@@ -31,6 +37,8 @@ enum ProviderError {
             let text = "{\"type\":\"error\",\"error\":{\"type\":\(JSONString.quote(type ?? anthropicType(status))),"
                 + "\"message\":\(JSONString.quote(message))}}"
             return Array(text.utf8)
+        case .bedrock:
+            return Array("{\"message\":\(JSONString.quote(message))}".utf8)
         }
     }
 
@@ -44,6 +52,8 @@ enum ProviderError {
             reply.headers.add(name: "x-ratelimit-remaining-requests", value: "0")
         case .anthropic:
             reply = response(.anthropic, status: 429, message: "Number of requests has exceeded your rate limit (mock fault 429).")
+        case .bedrock:
+            reply = response(.bedrock, status: 429, message: "Too many requests, please wait before trying again. (mock fault 429)")
         }
         reply.headers.add(name: "Retry-After", value: "1")
         return reply
@@ -62,6 +72,18 @@ enum ProviderError {
         case 429: "rate_limit_error"
         case 500...599: "server_error"
         default: "invalid_request_error"
+        }
+    }
+
+    private static func bedrockType(_ status: Int) -> String {
+        switch status {
+        case 403: "AccessDeniedException"
+        case 404: "ResourceNotFoundException"
+        case 408: "ModelTimeoutException"
+        case 429: "ThrottlingException"
+        case 503: "ServiceUnavailableException"
+        case 500...599: "InternalServerException"
+        default: "ValidationException"
         }
     }
 

@@ -115,6 +115,40 @@ extension LiveProviderTests {
             #expect(upstream.recorded.all.isEmpty)
         }
 
+        @Test func againstTheMockChatStreamToolsAndThrottling() async throws {
+            let mock = try MockUpstream()
+            let client = try TestUpstreamClient()
+            let meta: [String: JSONValue] = ["region": .string("us-east-1"), "secret_access_key": .string(secret)]
+            let config = providerConfig(key: "AKIDEXAMPLE", baseURL: mock.baseURL, meta: meta)
+            let bedrock = BedrockProvider(name: "bedrock", client: client.client, config: config,
+                                          settings: BedrockSettings(config: config, environment: [:]))
+            let key = ProviderKey(value: "AKIDEXAMPLE")
+
+            let answer = try await bedrock.complete(chatRequest("bedrock", model, [.text("user", "hi")]), key: key, context: BifrostContext())
+            #expect(answer.choices.first?.message?.content?.plainText == "Hello! This is a mock response from bifrost-mock.")
+            #expect(answer.choices.first?.finishReason == "stop")
+
+            let (chunks, error) = await drain(try await bedrock.stream(chatRequest("bedrock", model, [.text("user", "hi")]), key: key,
+                                                                      context: BifrostContext()))
+            #expect(error == nil)
+            #expect(chunks.compactMap { $0.choices.first?.delta?.content?.plainText }.joined()
+                == "Hello! This is a mock response from bifrost-mock.")
+            #expect(chunks.last?.usage != nil)
+
+            let tools = ModelParameters(tools: [Tool(function: FunctionDefinition(name: "get_weather", parameters: .object([:])))])
+            let call = try await bedrock.complete(chatRequest("bedrock", "mock-tool-model", [.text("user", "weather?")], params: tools),
+                                                  key: key, context: BifrostContext())
+            #expect(call.choices.first?.message?.toolCalls?.first?.function.name == "get_weather")
+            #expect(call.choices.first?.finishReason == "tool_calls")
+
+            let throttled = await expectBifrostError {
+                _ = try await bedrock.complete(chatRequest("bedrock", "mock-fault-429", [.text("user", "hi")]), key: key,
+                                               context: BifrostContext())
+            }
+            #expect(throttled?.statusCode == 429)
+            #expect(throttled?.error.type == "ThrottlingException")
+        }
+
         /// `YYYYMMDDTHHMMSSZ` → seconds since 1970.
         static func epoch(_ amzDate: String) -> Int? {
             let formatter = DateFormatter()
