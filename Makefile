@@ -8,10 +8,10 @@ MOCK_BIN    = .build/release/bifrost-mock
 
 # System packages: build needs (libssl-dev, zlib1g-dev), tests and benchmarks need the rest.
 BUILD_PACKAGES = libssl-dev zlib1g-dev pkg-config
-TEST_PACKAGES  = curl netcat-openbsd openssl gzip python3-venv prometheus
+TEST_PACKAGES  = curl netcat-openbsd openssl gzip python3-venv prometheus redis-server
 BENCH_PACKAGES = wrk nginx-light curl nghttp2-client openssl hey
 
-.PHONY: run build build-tools test demo docker bench bench-server bench-client bench-core mock deps-build deps-test deps-bench clean
+.PHONY: run build build-tools test demo docker plugin bench bench-server bench-client bench-core mock deps-build deps-test deps-bench clean
 
 run: build
 	$(RELEASE_BIN) -config $(CONFIG) -host $(HOST) -port $(PORT)
@@ -29,6 +29,23 @@ test: deps-build deps-test
 # A tour: bifrost-mock over HTTPS, bifrost-http in front of it, a few curl calls, /metrics.
 demo: build build-tools
 	bash scripts/demo.sh
+
+# A new plugin package from Plugins/template: `make plugin NAME=my-plugin` → Plugins/my-plugin
+# (package and product MyPluginPlugin, plugin name "my-plugin").
+plugin:
+	@test -n "$(NAME)" || { echo "usage: make plugin NAME=my-plugin" >&2; exit 2; }
+	@echo "$(NAME)" | grep -Eq '^[a-z][a-z0-9-]*$$' || { echo "NAME: lowercase letters, digits and dashes, starting with a letter" >&2; exit 2; }
+	@test ! -e "Plugins/$(NAME)" || { echo "Plugins/$(NAME) already exists" >&2; exit 2; }
+	@camel=$$(echo "$(NAME)" | awk -F- '{ for (i = 1; i <= NF; i++) printf "%s%s", toupper(substr($$i, 1, 1)), substr($$i, 2) }')Plugin; \
+	mkdir -p "Plugins/$(NAME)" && cp -R Plugins/template/. "Plugins/$(NAME)/" && rm -rf "Plugins/$(NAME)/.build"; \
+	mv "Plugins/$(NAME)/Sources/TemplatePlugin" "Plugins/$(NAME)/Sources/$$camel"; \
+	mv "Plugins/$(NAME)/Sources/$$camel/TemplatePlugin.swift" "Plugins/$(NAME)/Sources/$$camel/$$camel.swift"; \
+	mv "Plugins/$(NAME)/Tests/TemplatePluginTests" "Plugins/$(NAME)/Tests/$${camel}Tests"; \
+	mv "Plugins/$(NAME)/Tests/$${camel}Tests/TemplatePluginTests.swift" "Plugins/$(NAME)/Tests/$${camel}Tests/$${camel}Tests.swift"; \
+	find "Plugins/$(NAME)" -type f \( -name '*.swift' -o -name '*.md' \) -exec sed -i \
+	    -e "s/TemplatePlugin/$$camel/g" -e 's/"template"/"$(NAME)"/g' -e 's/template\./$(NAME)./g' \
+	    -e 's/x-template-/x-$(NAME)-/g' -e 's|Plugins/template|Plugins/$(NAME)|g' {} +; \
+	echo "created Plugins/$(NAME) ($$camel); add to config.json: {\"name\": \"$(NAME)\", \"type\": \"local\", \"source\": \"./Plugins/$(NAME)\", \"config\": {}}"
 
 # The container image (needs a Docker engine; the tests lint docker/Dockerfile with hadolint instead).
 docker:

@@ -20,6 +20,12 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
         // The plugin API, a dynamic library in a package of its own (see Plugins/BifrostPluginKit).
         .package(path: "Plugins/BifrostPluginKit"),
+        // The bundled plugins, linked directly by their tests (the gateway loads them with type "local").
+        .package(path: "Plugins/auth"),
+        .package(path: "Plugins/cache"),
+        .package(path: "Plugins/logging"),
+        .package(path: "Plugins/mocker"),
+        .package(path: "Plugins/ratelimit"),
     ],
     targets: [
         // Linux system calls Swift cannot see through Glibc: epoll, eventfd, timerfd, accept4.
@@ -85,11 +91,23 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Dynamic plugins from config.json: fetch (git), compile (swift build, cached), dlopen and Init.
+        .target(
+            name: "BifrostPluginLoader",
+            dependencies: [
+                "BifrostCore", "COpenSSL",
+                .product(name: "BifrostPluginKit", package: "BifrostPluginKit"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         // The gateway's HTTP face: config loading, routes, logging, server lifecycle.
         .target(
             name: "BifrostTransport",
             dependencies: [
                 "BifrostCore",
+                "BifrostRedis",
+                "BifrostPluginLoader",
                 "BifrostProviders",
                 "BifrostMetrics",
                 .product(name: "BifrostPluginKit", package: "BifrostPluginKit"),
@@ -115,6 +133,7 @@ let package = Package(
             name: "bifrost-http",
             dependencies: [
                 "BifrostCLI",
+                "BifrostPluginLoader",
                 "BifrostTransport",
                 "BifrostTLS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -139,6 +158,12 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: strict
+        ),
+        // An in-house Redis (RESP2) client on the gateway's event loops, lent to plugins through PluginServices.
+        .target(
+            name: "BifrostRedis",
+            dependencies: ["BifrostIO", "BifrostTLS", .product(name: "BifrostPluginKit", package: "BifrostPluginKit")],
             swiftSettings: strict
         ),
         // Shared by the test targets: certificates generated with the openssl command.
@@ -173,7 +198,23 @@ let package = Package(
                            .product(name: "BifrostPluginKit", package: "BifrostPluginKit")],
             swiftSettings: strict
         ),
+        .testTarget(
+            name: "BundledPluginTests",
+            dependencies: [
+                "BifrostCore", "BifrostTransport", "BifrostTestSupport", "BifrostHTTP", "BifrostIO", "BifrostTLS", "BifrostMock",
+                .product(name: "BifrostPluginKit", package: "BifrostPluginKit"),
+                .product(name: "AuthPlugin", package: "auth"),
+                .product(name: "CachePlugin", package: "cache"),
+                .product(name: "LoggingPlugin", package: "logging"),
+                .product(name: "MockerPlugin", package: "mocker"),
+                .product(name: "RateLimitPlugin", package: "ratelimit"), "BifrostRedis",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         .testTarget(name: "BifrostIOTests", dependencies: ["BifrostIO"], swiftSettings: strict),
+        .testTarget(name: "BifrostRedisTests", dependencies: ["BifrostRedis", "BifrostIO", "BifrostTestSupport",
+                    .product(name: "BifrostPluginKit", package: "BifrostPluginKit")], swiftSettings: strict),
         .testTarget(name: "BifrostCLITests", dependencies: ["BifrostCLI", .product(name: "Logging", package: "swift-log")],
                     swiftSettings: strict),
         .testTarget(name: "BifrostHTTPTests", dependencies: ["BifrostHTTP"], swiftSettings: strict),
@@ -187,6 +228,13 @@ let package = Package(
             name: "BifrostProvidersTests",
             dependencies: ["BifrostProviders", "BifrostCore", "BifrostHTTP", "BifrostIO", "BifrostTLS", "BifrostMock",
                            "BifrostTestSupport", .product(name: "BifrostPluginKit", package: "BifrostPluginKit")],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "BifrostPluginLoaderTests",
+            dependencies: ["BifrostPluginLoader", "BifrostCore", "BifrostIO", "BifrostTestSupport",
+                           .product(name: "BifrostPluginKit", package: "BifrostPluginKit")],
+            exclude: ["Fixtures"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -12,7 +12,21 @@ let package = Package(
     targets: [
         .target(
             name: "BifrostPluginKit",
-            swiftSettings: [.swiftLanguageMode(.v6), .enableUpcomingFeature("ExistentialAny")]
+            swiftSettings: [
+                .swiftLanguageMode(.v6), .enableUpcomingFeature("ExistentialAny"),
+                // Library evolution: plugins reach the kit's types through resilient (size- and
+                // layout-independent) access, so a plugin compiled against an older kit keeps working
+                // after a compatible gateway upgrade instead of reading fields at stale offsets.
+                // unsafeFlags are accepted here because the gateway and plugins depend on this package
+                // by local path.
+                // Public enums are @frozen (clients switch over them without `@unknown default`), and
+                // so are the structs on the per-request path (BifrostRequest and BifrostResponse, whose
+                // fields live in a resilient box; BifrostError, ErrorField, PluginShortCircuit): adding
+                // an enum case or a stored property to one of these is an ABI change, so bump
+                // BifrostPluginABI.version with it (plugins are then refused until rebuilt, and the
+                // gateway's compile cache rebuilds them).
+                .unsafeFlags(["-enable-library-evolution"]),
+            ]
         ),
     ]
 )

@@ -12,6 +12,17 @@ public enum Digest {
         return out
     }
 
+    /// The SHA-1 of `bytes` (20 bytes): only where a protocol names things by it (Redis `EVALSHA`),
+    /// never for security.
+    public static func sha1(_ bytes: [UInt8]) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: 20)
+        var length: UInt32 = 0
+        bytes.withUnsafeBytes { input in
+            _ = EVP_Digest(input.baseAddress, input.count, &out, &length, EVP_sha1(), nil)
+        }
+        return out
+    }
+
     /// HMAC-SHA256 of `bytes` with `key` (32 bytes).
     public static func hmacSHA256(key: [UInt8], _ bytes: [UInt8]) -> [UInt8] {
         var out = [UInt8](repeating: 0, count: 32)

@@ -56,10 +56,10 @@ struct CompletionRoutes: Sendable {
                 do throws(BifrostError) {
                     let response = try await engine.complete(bifrostRequest, context: context)
                     log.status = 200
-                    responder.send(dialect.response(response))
+                    responder.send(Self.withPluginHeaders(dialect.response(response), context))
                 } catch {
                     log.status = error.httpStatus
-                    responder.send(dialect.error(error))
+                    responder.send(Self.withPluginHeaders(dialect.error(error), context))
                 }
             }
         }
@@ -77,10 +77,12 @@ struct CompletionRoutes: Sendable {
         do throws(BifrostError) {
             chunks = try await engine.stream(request, context: context)
         } catch {
-            responder.send(dialect.error(error))
+            responder.send(withPluginHeaders(dialect.error(error), context))
             return error.httpStatus
         }
-        let writer = responder.startStream(ResponseEncoding.eventStreamHead)
+        var head = ResponseEncoding.eventStreamHead
+        for header in context.responseHeaders { head.headers.add(name: header.name, value: header.value) }
+        let writer = responder.startStream(head)
         var events = dialect.events(for: request)
         do {
             for try await chunk in chunks {
@@ -99,6 +101,18 @@ struct CompletionRoutes: Sendable {
             writer.finish()
             return failure.httpStatus
         }
+    }
+}
+
+extension CompletionRoutes {
+    /// `response` plus the headers plugins asked for (``BifrostContext/addResponseHeader(_:_:)``,
+    /// e.g. the cache plugin's `x-bf-cache`).
+    static func withPluginHeaders(_ response: HTTPResponse, _ context: BifrostContext) -> HTTPResponse {
+        let extra = context.responseHeaders
+        guard !extra.isEmpty else { return response }
+        var response = response
+        for header in extra { response.headers.replaceOrAdd(name: header.name, value: header.value) }
+        return response
     }
 }
 

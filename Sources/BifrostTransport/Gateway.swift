@@ -3,7 +3,9 @@ import BifrostHTTP
 import BifrostIO
 import BifrostMetrics
 import BifrostPluginKit
+import BifrostPluginLoader
 import BifrostProviders
+import BifrostRedis
 import BifrostTLS
 import Dispatch
 import Logging
@@ -21,6 +23,9 @@ public struct GatewayOptions: Sendable {
     public var prometheusLabels: [String] = []
     /// TLS for upstream calls (verification on, system trust store unless a CA file is given).
     public var upstreamTLS = TLSClientConfiguration()
+    /// Plugins from `config.json`, compiled by ``PluginLoader/prepare(_:)``: opened and initialized
+    /// while the gateway is built (after its event loops exist), and run first, in order.
+    public var preparedPlugins: [PreparedPlugin] = []
     /// Plugins to run before the built-in ones, in order (direct instantiation).
     public var plugins: [any Plugin] = []
 
@@ -46,6 +51,8 @@ public final class Gateway: Sendable {
         let tlsContext = try options.tls.map { try TLSContext(server: $0) }
         let loopCount = config.eventLoops ?? EventLoopGroup.defaultLoopCount
         group = try EventLoopGroup(loopCount: loopCount)
+        // Plugins reach Redis through PluginServices: a client on these loops (installed before any plugin's Init).
+        PluginServices.installRedis(EventLoopRedisClient.factory(group: group))
         var clientConfiguration = HTTPClientConfiguration()
         clientConfiguration.tls = options.upstreamTLS
         clientConfiguration.maxConnectionsPerOrigin = Self.connectionsPerLoop(poolSize: options.poolSize, loops: loopCount)
@@ -57,9 +64,14 @@ public final class Gateway: Sendable {
         for (name, reason) in metrics.customLabels.ignored {
             logger.warning("prometheus label ignored", metadata: ["label": "\(name)", "reason": "\(reason)"])
         }
-        // The built-in Prometheus plugin runs after the configured plugins.
+        // Order: plugins from config.json, then directly given ones, then the built-in Prometheus plugin.
+        var loaded: [any Plugin] = []
+        for prepared in options.preparedPlugins {
+            loaded.append(try prepared.instantiate())
+            logger.info("plugin loaded", metadata: ["plugin": "\(prepared.name)", "cached": "\(prepared.fromCache)"])
+        }
         engine = Bifrost(account: StaticAccount(config.engine.providers), providers: ProviderCatalog.factory(client: client),
-                         plugins: options.plugins + [metrics.makePlugin()], options: engineOptions)
+                         plugins: loaded + options.plugins + [metrics.makePlugin()], options: engineOptions)
         var router = Gateway.routes(engine: engine, providers: config.engine.providers, logger: logger)
         let exporter = metrics
         router.add("GET", "/metrics") { _, responder in responder.send(exporter.response()) }

@@ -16,6 +16,9 @@ public struct GatewayConfig: Sendable {
     public var eventLoops: Int?
     /// Providers and plugins.
     public var engine = BifrostConfig()
+    /// The config file's directory: relative `local` plugin sources and the default plugin cache
+    /// (`.bifrost/plugins`) start from it. `load(path:)` sets it; `parse` leaves the working directory.
+    public var directory = "."
 
     public init() {}
 
@@ -24,7 +27,10 @@ public struct GatewayConfig: Sendable {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ConfigError(file: path, message: "cannot read the file (does it exist and is it readable?)")
         }
-        return try parse(data, path: path)
+        var config = try parse(data, path: path)
+        config.directory = (path as NSString).deletingLastPathComponent
+        if config.directory.isEmpty { config.directory = "." }
+        return config
     }
 
     /// Parses config JSON. `path` is used only in error messages; `env.` values come from `environment`.

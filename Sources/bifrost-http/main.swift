@@ -1,5 +1,6 @@
 import ArgumentParser
 import BifrostCLI
+import BifrostPluginLoader
 import BifrostTransport
 import Foundation
 import Glibc
@@ -61,6 +62,16 @@ struct BifrostHTTPCommand: ParsableCommand {
             throw ExitCode(2)
         }
 
+        // Compile (or find in the cache) the plugins of config.json before anything listens.
+        let preparedPlugins: [PreparedPlugin]
+        do {
+            preparedPlugins = try PluginLoader(configDirectory: gatewayConfig.directory, logger: logger)
+                .prepare(gatewayConfig.engine.plugins)
+        } catch {
+            logger.critical("cannot load plugins: \(error)")
+            throw ExitCode(2)
+        }
+
         let stopSignals = StopSignals.block()
 
         let gateway: Gateway
@@ -70,8 +81,12 @@ struct BifrostHTTPCommand: ParsableCommand {
             options.poolSize = poolSize
             options.dropExcessRequests = dropExcessRequests
             options.prometheusLabels = Self.labels(prometheusLabels)
+            options.preparedPlugins = preparedPlugins
             gateway = try Gateway(config: gatewayConfig, host: host, port: port, options: options, logger: logger)
             try gateway.start()
+        } catch let error as PluginLoadError {
+            logger.critical("cannot load plugins: \(error)")
+            throw ExitCode(2)
         } catch {
             logger.critical("cannot start: \(error)")
             throw ExitCode(1)

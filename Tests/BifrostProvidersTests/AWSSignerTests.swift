@@ -1,4 +1,5 @@
 @testable import BifrostProviders
+import BifrostTLS
 import Testing
 
 @Suite("AWS Signature Version 4")
@@ -47,5 +48,16 @@ struct AWSSignerTests {
     @Test func timestampsAreUTC() {
         #expect(AWSSigner.timestamps(0) == ("19700101T000000Z", "19700101"))
         #expect(AWSSigner.timestamps(time) == ("20240501T123045Z", "20240501"))
+    }
+}
+
+@Suite("libcrypto digests")
+struct DigestTests {
+    @Test func knownAnswers() {
+        #expect(Digest.hex(Digest.sha256([])) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        #expect(Digest.hex(Digest.sha1(Array("abc".utf8))) == "a9993e364706816aba3e25717850c26c9cd0d89d")
+        // RFC 4231 test case 2.
+        #expect(Digest.hex(Digest.hmacSHA256(key: Array("Jefe".utf8), Array("what do ya want for nothing?".utf8)))
+            == "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843")
     }
 }

@@ -44,6 +44,20 @@ def test_dockerfile_builds_runs_as_non_root_exposes_8080_and_checks_health():
         assert f"COPY {source} " in text and (REPO / source).exists()
 
 
+def test_dockerfile_offers_a_plugins_variant_with_toolchain_kit_and_cache():
+    text = DOCKERFILE.read_text()
+    stages = [line for line in text.splitlines() if line.startswith("FROM ")]
+    # The default image (the last stage) stays slim; `--target plugins` has the full toolchain.
+    assert stages[-1].endswith("-slim AS runtime"), stages
+    plugins = text[text.index(" AS plugins"):text.index(" AS runtime")]
+    assert "FROM swift:${SWIFT_VERSION}-bookworm AS plugins" in text
+    assert "COPY --from=builder /src/Plugins/BifrostPluginKit /app/plugin-kit/BifrostPluginKit" in plugins
+    assert "BIFROST_PLUGIN_KIT_PATH=/app/plugin-kit/BifrostPluginKit" in plugins
+    assert "BIFROST_PLUGIN_CACHE=/var/cache/bifrost/plugins" in plugins
+    assert "chown -R 10001:10001 /var/cache/bifrost" in plugins and "\nUSER 10001\n" in plugins
+    assert " git" in plugins and 'ENTRYPOINT ["/app/entrypoint.sh"]' in plugins
+
+
 @pytest.fixture
 def fake_binary(tmp_path) -> Path:
     script = tmp_path / "bifrost-http"

@@ -1,7 +1,7 @@
 /// A failure, in Bifrost's error shape: `{is_bifrost_error, status_code, error{type, code, message, param}}`.
 ///
 /// `allowFallbacks` says whether fallback providers may be tried (`nil` means yes); it is never serialized.
-public struct BifrostError: Error, Sendable, Hashable, Codable {
+@frozen public struct BifrostError: Error, Sendable, Hashable, Codable {
     public var eventID: String?
     public var type: String?
     /// True when the gateway produced the error itself; false when a provider did.
@@ -36,7 +36,7 @@ public struct BifrostError: Error, Sendable, Hashable, Codable {
 }
 
 /// The `error` object inside a ``BifrostError``.
-public struct ErrorField: Sendable, Hashable, Codable {
+@frozen public struct ErrorField: Sendable, Hashable, Codable {
     public var type: String?
     public var code: String?
     public var message: String

@@ -35,7 +35,7 @@ public struct Fallback: Sendable, Hashable, Codable {
 /// One request through the gateway: where it goes, what it says, how to tune it, what to try next.
 ///
 /// A value type whose fields live in one shared box (copy on write), so passing it through hooks is cheap.
-public struct BifrostRequest: Sendable, Hashable {
+@frozen public struct BifrostRequest: Sendable, Hashable {
     private var box: CopyOnWriteBox<Fields>
 
     /// Lowercase provider name, e.g. `openai`.
@@ -80,7 +80,7 @@ public struct BifrostRequest: Sendable, Hashable {
         box.value.hash(into: &hasher)
     }
 
-    private struct Fields: Sendable, Hashable {
+    @usableFromInline struct Fields: Sendable, Hashable {
         var provider: String
         var model: String
         var input: RequestInput

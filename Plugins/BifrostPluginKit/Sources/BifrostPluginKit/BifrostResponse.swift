@@ -2,7 +2,7 @@
 /// or `chat.completion.chunk` when streaming), plus what the gateway adds in `extra_fields`.
 ///
 /// A value type whose fields live in one shared box (copy on write), so passing it through hooks is cheap.
-public struct BifrostResponse: Sendable, Hashable, Codable {
+@frozen public struct BifrostResponse: Sendable, Hashable, Codable {
     private var box: CopyOnWriteBox<Fields>
 
     public var id: String {
@@ -65,7 +65,7 @@ public struct BifrostResponse: Sendable, Hashable, Codable {
         box.value.hash(into: &hasher)
     }
 
-    private struct Fields: Sendable, Hashable, Codable {
+    @usableFromInline struct Fields: Sendable, Hashable, Codable {
         var id: String
         var object: String
         var created: Int

@@ -4,7 +4,7 @@
 /// makes each of those copies a single reference-count increment instead of a copy of every field.
 /// `@unchecked Sendable` is sound because the box is only mutated through ``unique(_:)``, that is
 /// when the mutating copy is its only owner.
-final class CopyOnWriteBox<Value: Sendable>: @unchecked Sendable {
+@usableFromInline final class CopyOnWriteBox<Value: Sendable>: @unchecked Sendable {
     var value: Value
 
     init(_ value: Value) {

@@ -40,7 +40,7 @@ extension Plugin {
 /// A PreHook's decision to skip the provider: answer with a response, fail with an error, or (for a
 /// streaming request) answer with a stream. Exactly one should be set; the engine resolves
 /// anything else by a fixed rule (an error wins over a response; nothing set is ignored).
-public struct PluginShortCircuit: Sendable {
+@frozen public struct PluginShortCircuit: Sendable {
     public var response: BifrostResponse?
     public var error: BifrostError?
     public var stream: BifrostStream?
