@@ -53,6 +53,16 @@ public final class Gateway: Sendable {
         group = try EventLoopGroup(loopCount: loopCount)
         // Plugins reach Redis through PluginServices: a client on these loops (installed before any plugin's Init).
         PluginServices.installRedis(EventLoopRedisClient.factory(group: group))
+        let pluginLogger = logger
+        PluginLog.install { level, plugin, message in
+            let swiftLevel: Logger.Level = switch level {
+            case .debug: .debug
+            case .info: .info
+            case .warning: .warning
+            case .error: .error
+            }
+            pluginLogger.log(level: swiftLevel, "\(message)", metadata: ["plugin": "\(plugin)"])
+        }
         var clientConfiguration = HTTPClientConfiguration()
         clientConfiguration.tls = options.upstreamTLS
         clientConfiguration.maxConnectionsPerOrigin = Self.connectionsPerLoop(poolSize: options.poolSize, loops: loopCount)

@@ -6,7 +6,7 @@ import Testing
 /// Dynamic plugins through the real `bifrost-http` executable: compiled from a local package or a
 /// `file://` git repository, called end to end, found in the cache on restart; start-up errors.
 /// Compiles take seconds, so every test shares one workspace and cache (see ``PluginWorkspace``).
-@Suite("Plugin loading", .serialized, .enabled(if: FileManager.default.isExecutableFile(atPath: GatewayProcess.gatewayBinary)))
+@Suite("Plugin loading", .serialized, .enabled(if: FileManager.default.isExecutableFile(atPath: ChildProcess.gatewayBinary)))
 struct PluginLoadingTests {
     /// Long enough for a cold release build of the kit and a plugin on a small machine.
     static let compileSeconds: Double = 600
@@ -30,7 +30,7 @@ struct PluginLoadingTests {
     }
 
     @Test func localPluginIsCompiledAndRunsAroundEveryRequest() throws {
-        let mock = try GatewayProcess(GatewayProcess.mockBinary, ["-host", "127.0.0.1", "-port", "0"])
+        let mock = try ChildProcess(ChildProcess.mockBinary, ["-host", "127.0.0.1", "-port", "0"])
         let mockPort = try #require(mock.listeningPort(seconds: 10), "bifrost-mock did not start: \(mock.output)")
         let config = try PluginWorkspace.config(
             "local.json", plugin: Self.echoEntry(config: #"{"greeting": "hi", "short_circuit_model": "echo-model"}"#),

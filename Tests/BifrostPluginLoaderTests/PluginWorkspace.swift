@@ -1,4 +1,5 @@
 import BifrostPluginKit
+import BifrostTestSupport
 import Foundation
 
 /// One temporary directory per test run, shared by the loader tests so that each fixture plugin is
@@ -80,8 +81,8 @@ enum PluginWorkspace {
     }()
 
     /// Runs `bifrost-http` with `config` until it listens (returns the process) or exits.
-    static func start(_ config: String, environment: [String: String] = [:]) throws -> GatewayProcess {
-        try GatewayProcess(GatewayProcess.gatewayBinary, ["-config", config, "-host", "127.0.0.1", "-port", "0"], environment: environment)
+    static func start(_ config: String, environment: [String: String] = [:]) throws -> ChildProcess {
+        try ChildProcess(ChildProcess.gatewayBinary, ["-config", config, "-host", "127.0.0.1", "-port", "0"], environment: environment)
     }
 
     /// The plugin ABI version, for generated fixtures.

@@ -25,7 +25,8 @@ public final class CachePlugin: Plugin {
     public let name = "cache"
     public let configuration: CacheConfiguration
     let store: any CacheStore
-    private let lastWarning = Mutex<ContinuousClock.Instant?>(nil)
+    /// Backend failures, at most one line every 10 seconds.
+    private let warnings = ThrottledLog(PluginLog(plugin: "cache"))
 
     /// Direct instantiation; `store` overrides the backend the configuration names.
     public init(configuration: CacheConfiguration = CacheConfiguration(), store: (any CacheStore)? = nil) throws {
@@ -72,7 +73,7 @@ public final class CachePlugin: Plugin {
         do {
             cached = try await store.get(key)
         } catch {
-            warn("cache lookup failed; treating it as a miss: \(error)")
+            warnings.warning("cache lookup failed; treating it as a miss: \(error)")
             return (request, nil)
         }
         guard let cached else { return (request, nil) }
@@ -90,7 +91,7 @@ public final class CachePlugin: Plugin {
         do {
             try await store.put(pending.key, response, ttl: configuration.ttl)
         } catch {
-            warn("cache store failed: \(error)")
+            warnings.warning("cache store failed: \(error)")
         }
         return (response, error)
     }
@@ -105,18 +106,5 @@ public final class CachePlugin: Plugin {
         let directives = header.lowercased().split(separator: ",").map { $0.filter { $0 != " " && $0 != "\t" } }
         let noStore = directives.contains("no-store")
         return (directives.contains("no-cache") || noStore, noStore)
-    }
-
-    /// One line on standard error, at most every 10 seconds (a Redis outage must not flood the log).
-    private func warn(_ message: String) {
-        let now = ContinuousClock.now
-        let due = lastWarning.withLock { last -> Bool in
-            if let last, now - last < .seconds(10) { return false }
-            last = now
-            return true
-        }
-        guard due else { return }
-        let line = Array("cache plugin: \(message)\n".utf8)
-        _ = line.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
     }
 }

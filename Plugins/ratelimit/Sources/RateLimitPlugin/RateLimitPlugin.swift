@@ -32,7 +32,8 @@ public final class RateLimitPlugin: Plugin {
     public let configuration: RateLimitConfiguration
     /// Where the buckets live.
     public let store: any RateLimitStore
-    private let lastWarning = Mutex<ContinuousClock.Instant?>(nil)
+    /// Backend failures, at most one line every 10 seconds.
+    private let warnings = ThrottledLog(PluginLog(plugin: "ratelimit"))
     private let backendFailures = Atomic<Int>(0)
 
     /// Direct instantiation; `store` overrides the backend the configuration names (tests pass a
@@ -82,10 +83,10 @@ public final class RateLimitPlugin: Plugin {
         } catch {
             backendFailures.add(1, ordering: .relaxed)
             if configuration.allowOnBackendError {
-                warn("rate limit backend failed; allowing the request (on_redis_error: allow): \(error)")
+                warnings.warning("rate limit backend failed; allowing the request (on_redis_error: allow): \(error)")
                 return (request, nil)
             }
-            warn("rate limit backend failed; denying the request (on_redis_error: deny): \(error)")
+            warnings.warning("rate limit backend failed; denying the request (on_redis_error: deny): \(error)")
             return (request, .fail(BifrostError(message: "rate limiter unavailable", type: "rate_limit_error",
                                                 code: "rate_limiter_unavailable", statusCode: 503,
                                                 allowFallbacks: false, retryAfter: 1)))
@@ -119,7 +120,7 @@ public final class RateLimitPlugin: Plugin {
             try await store.debit(pending.tokenBuckets, tokens: usage.totalTokens)
         } catch {
             backendFailures.add(1, ordering: .relaxed)
-            warn("rate limit backend failed; \(usage.totalTokens) tokens not counted: \(error)")
+            warnings.warning("rate limit backend failed; \(usage.totalTokens) tokens not counted: \(error)")
         }
         return (response, error)
     }
@@ -156,18 +157,5 @@ public final class RateLimitPlugin: Plugin {
             }
         }
         return planned
-    }
-
-    /// One line on standard error, at most every 10 seconds (a Redis outage must not flood the log).
-    private func warn(_ message: String) {
-        let now = ContinuousClock.now
-        let due = lastWarning.withLock { last -> Bool in
-            if let last, now - last < .seconds(10) { return false }
-            last = now
-            return true
-        }
-        guard due else { return }
-        let line = Array("ratelimit plugin: \(message)\n".utf8)
-        _ = line.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
     }
 }

@@ -5,14 +5,14 @@ import Synchronization
 import Glibc
 #endif
 
-/// A `bifrost-http` (or `bifrost-mock`) process started by a test, its stderr collected as it comes.
-final class GatewayProcess {
+/// A `bifrost-http` (or `bifrost-mock`) process started by a test, its output collected as it comes.
+public final class ChildProcess {
     private final class Buffer: Sendable {
         let text = Mutex("")
     }
 
     /// The directory of the test bundle, where SwiftPM also puts `bifrost-http` and `bifrost-mock`.
-    static let binDirectory: String = {
+    public static let binDirectory: String = {
         let me = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         var directory = (me as NSString).deletingLastPathComponent
         // The bundle may be a directory (`*.xctest/...`) on some platforms.
@@ -22,14 +22,14 @@ final class GatewayProcess {
         return directory
     }()
 
-    static var gatewayBinary: String { "\(binDirectory)/bifrost-http" }
-    static var mockBinary: String { "\(binDirectory)/bifrost-mock" }
+    public static var gatewayBinary: String { "\(binDirectory)/bifrost-http" }
+    public static var mockBinary: String { "\(binDirectory)/bifrost-mock" }
 
     private let process: Process
     private let collected = Buffer()
 
     /// Starts `binary` with `arguments`; `environment` entries are added to the test's own.
-    init(_ binary: String, _ arguments: [String], environment: [String: String] = [:]) throws {
+    public init(_ binary: String, _ arguments: [String], environment: [String: String] = [:]) throws {
         process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = arguments
@@ -52,13 +52,13 @@ final class GatewayProcess {
     deinit { stop() }
 
     /// Everything the process wrote so far.
-    var output: String { collected.text.withLock { $0 } }
+    public var output: String { collected.text.withLock { $0 } }
 
-    var isRunning: Bool { process.isRunning }
-    var exitStatus: Int32 { process.terminationStatus }
+    public var isRunning: Bool { process.isRunning }
+    public var exitStatus: Int32 { process.terminationStatus }
 
     /// Waits until a line contains `needle` (returns it), or the process exits / `seconds` pass (nil).
-    func line(containing needle: String, seconds: Double) -> String? {
+    public func line(containing needle: String, seconds: Double) -> String? {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
             let text = output
@@ -73,7 +73,7 @@ final class GatewayProcess {
     }
 
     /// The port from the gateway's `listening … address=host:port` line (or the mock's `…://host:port`).
-    func listeningPort(seconds: Double) -> Int? {
+    public func listeningPort(seconds: Double) -> Int? {
         guard let line = line(containing: "listening", seconds: seconds) else { return nil }
         let afterColon = line.split(separator: ":").last { $0.first?.isNumber == true }
         return afterColon.flatMap { Int($0.prefix { $0.isNumber }) }
@@ -81,7 +81,7 @@ final class GatewayProcess {
 
     /// Waits for the process to exit (SIGKILL after `seconds`) and returns its status.
     @discardableResult
-    func waitForExit(seconds: Double) -> Int32 {
+    public func waitForExit(seconds: Double) -> Int32 {
         let deadline = Date().addingTimeInterval(seconds)
         while process.isRunning && Date() < deadline { usleep(20_000) }
         if process.isRunning {
@@ -94,7 +94,7 @@ final class GatewayProcess {
     }
 
     /// SIGTERM and wait.
-    func stop() {
+    public func stop() {
         guard process.isRunning else { return }
         process.terminate()
         waitForExit(seconds: 10)
