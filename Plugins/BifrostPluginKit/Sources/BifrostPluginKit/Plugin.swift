@@ -25,15 +25,19 @@ public protocol Plugin: AnyObject, Sendable {
 }
 
 extension Plugin {
+    // Inlinable so that a plugin keeping a default hook pays no call into the (resilient) API library.
+    @inlinable
     public func preHook(_ context: BifrostContext, _ request: BifrostRequest) async throws -> (BifrostRequest, PluginShortCircuit?) {
         (request, nil)
     }
 
+    @inlinable
     public func postHook(_ context: BifrostContext, _ response: BifrostResponse?, _ error: BifrostError?) async throws
         -> (BifrostResponse?, BifrostError?) {
         (response, error)
     }
 
+    @inlinable
     public func cleanup() async throws {}
 }
 
