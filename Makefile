@@ -9,9 +9,9 @@ MOCK_BIN    = .build/release/bifrost-mock
 # System packages: build needs (libssl-dev, zlib1g-dev), tests and benchmarks need the rest.
 BUILD_PACKAGES = libssl-dev zlib1g-dev pkg-config
 TEST_PACKAGES  = curl netcat-openbsd openssl gzip python3-venv prometheus redis-server
-BENCH_PACKAGES = wrk nginx-light curl nghttp2-client openssl hey
+BENCH_PACKAGES = wrk nginx-light curl nghttp2-client openssl hey redis-server
 
-.PHONY: run build build-tools test demo docker plugin bench bench-server bench-client bench-core mock deps-build deps-test deps-bench clean
+.PHONY: run build build-tools test demo docker plugin bench bench-server bench-client bench-core bench-plugins mock deps-build deps-test deps-bench clean
 
 run: build
 	$(RELEASE_BIN) -config $(CONFIG) -host $(HOST) -port $(PORT)
@@ -66,6 +66,10 @@ bench-server: build deps-bench
 # End to end: load generator → mock direct, → nginx proxy_pass, → bifrost-http, HTTP and HTTPS upstreams.
 bench: build build-tools deps-bench
 	BIFROST_BIN=$(RELEASE_BIN) BIFROST_MOCK_BIN=$(MOCK_BIN) bash scripts/bench.sh
+
+# The bundled plugins' cost per request (auth, ratelimit memory/Redis, cache) and their compile times.
+bench-plugins: build build-tools deps-bench
+	BIFROST_BIN=$(RELEASE_BIN) BIFROST_MOCK_BIN=$(MOCK_BIN) bash scripts/bench-plugins.sh
 
 bench-core: deps-build
 	bash scripts/bench-core.sh

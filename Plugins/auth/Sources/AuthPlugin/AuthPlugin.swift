@@ -69,7 +69,11 @@ public final class AuthPlugin: Plugin {
 }
 
 extension Substring {
+    /// Without leading and trailing spaces and tabs (on the UTF-8 bytes: this runs on every request).
     var trimmingSpaces: String {
-        String(drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed())
+        let bytes = utf8
+        guard let first = bytes.firstIndex(where: { $0 != 0x20 && $0 != 0x09 }),
+              let last = bytes.lastIndex(where: { $0 != 0x20 && $0 != 0x09 }) else { return "" }
+        return String(decoding: bytes[first...last], as: UTF8.self)
     }
 }
