@@ -11,7 +11,7 @@ BUILD_PACKAGES = libssl-dev zlib1g-dev pkg-config
 TEST_PACKAGES  = curl netcat-openbsd openssl gzip python3-venv prometheus redis-server
 BENCH_PACKAGES = wrk nginx-light curl nghttp2-client openssl hey redis-server
 
-.PHONY: run build build-tools test demo docker plugin bench bench-server bench-client bench-core bench-plugins mock deps-build deps-test deps-bench clean
+.PHONY: run build build-tools test demo docker docker-plugins plugin bench bench-server bench-client bench-core bench-plugins mock deps-build deps-test deps-bench clean
 
 run: build
 	$(RELEASE_BIN) -config $(CONFIG) -host $(HOST) -port $(PORT)
@@ -50,6 +50,10 @@ plugin:
 # The container image (needs a Docker engine; the tests lint docker/Dockerfile with hadolint instead).
 docker:
 	docker build -f docker/Dockerfile -t bifrost-http .
+
+# The variant that compiles mounted plugins at start-up (full Swift toolchain inside).
+docker-plugins:
+	docker build -f docker/Dockerfile --target plugins -t bifrost-http:plugins .
 
 # The mock upstream and the client load generator, for benchmarks and the demo.
 build-tools: deps-build
