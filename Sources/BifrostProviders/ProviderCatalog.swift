@@ -28,6 +28,9 @@ public enum ProviderCatalog {
                 return AzureProvider(name: name, client: client, config: config)
             case "bedrock":
                 return BedrockProvider(name: name, client: client, config: config)
+            case "cohere":
+                return CohereProvider(name: name, baseURL: config.network.baseURL ?? CohereProvider.defaultBaseURL, client: client,
+                                      config: config)
             case "gemini":
                 return GeminiProvider(name: name, baseURL: config.network.baseURL ?? GeminiProvider.defaultBaseURL, client: client,
                                       config: config)
