@@ -28,8 +28,9 @@ public struct BifrostConfig: Sendable {
     public static let knownProviders = ["openai", "anthropic", "azure", "bedrock", "vertex", "gemini", "cohere",
                                         "mistral", "groq", "ollama", "openrouter", "cerebras", "sgl", "parasail"]
 
-    /// Providers that need no API key (local servers); they get one empty key when none is configured.
-    public static let keylessProviders: Set<String> = ["ollama", "sgl"]
+    /// Providers that need no API key (local servers; Vertex, which signs in with a service account);
+    /// they get one empty key when none is configured.
+    public static let keylessProviders: Set<String> = ["ollama", "sgl", "vertex"]
 
     /// Reads `providers` and `plugins` from a parsed config file.
     public static func parse(_ root: JSONValue, file: String, environment: [String: String]) throws(ConfigError) -> BifrostConfig {

@@ -14,7 +14,9 @@ enum AnthropicRequestCodec {
 
     /// The request body; throws a 400 ``BifrostError`` for input Anthropic cannot take (embeddings,
     /// tool-call arguments that are not JSON).
-    static func requestBody(_ request: BifrostRequest, stream: Bool) throws(BifrostError) -> [UInt8] {
+    /// - Parameter vertexVersion: for Claude on Vertex AI: the model goes in the URL, not the body,
+    ///   and `anthropic_version` (e.g. `vertex-2023-10-16`) goes in the body.
+    static func requestBody(_ request: BifrostRequest, stream: Bool, vertexVersion: String? = nil) throws(BifrostError) -> [UInt8] {
         let messages: [BifrostMessage]
         switch request.input {
         case .chat(let chat): messages = chat
@@ -26,7 +28,11 @@ enum AnthropicRequestCodec {
         let extra = params.extra
         var writer = JSONWriter(capacity: 512)
         writer.open()
-        writer.member("model", request.model)
+        if let vertexVersion {
+            writer.member("anthropic_version", vertexVersion)
+        } else {
+            writer.member("model", request.model)
+        }
         if extra["max_tokens"] == nil { writer.member("max_tokens", params.maxTokens ?? defaultMaxTokens) }
         if let system = conversation.system, extra["system"] == nil { writer.member("system", system) }
         writer.key("messages")

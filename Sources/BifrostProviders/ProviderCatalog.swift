@@ -28,6 +28,8 @@ public enum ProviderCatalog {
                 return AzureProvider(name: name, client: client, config: config)
             case "bedrock":
                 return BedrockProvider(name: name, client: client, config: config)
+            case "vertex":
+                return VertexProvider(name: name, client: client, config: config)
             case "cohere":
                 return CohereProvider(name: name, baseURL: config.network.baseURL ?? CohereProvider.defaultBaseURL, client: client,
                                       config: config)
