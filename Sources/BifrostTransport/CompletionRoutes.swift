@@ -7,8 +7,9 @@ import Logging
 
 /// The completion routes: `POST /v1/chat/completions`, `/v1/text/completions` (and `/v1/completions`),
 /// `/v1/embeddings`; the same under `/openai/v1` for OpenAI SDKs (a model without a `provider/` prefix
-/// goes to `openai`); and `POST /anthropic/v1/messages` in Anthropic's shape (default provider
-/// `anthropic`). Each request is decoded, run through the engine on the connection's event loop,
+/// goes to `openai`); `POST /anthropic/v1/messages` in Anthropic's shape (default provider
+/// `anthropic`); and `POST /genai/v1beta/models/{model}:generateContent` / `:streamGenerateContent`
+/// in Gemini's shape (default provider `gemini`). Each request is decoded, run through the engine on the connection's event loop,
 /// and answered as JSON or Server-Sent Events in its route's dialect.
 struct CompletionRoutes: Sendable {
     let engine: Bifrost
@@ -29,6 +30,17 @@ struct CompletionRoutes: Sendable {
         }
         let anthropic = AnthropicDialect(knownProviders: providers)
         router.add("POST", "/anthropic/v1/messages") { handle($0, $1, dialect: anthropic, route: "/anthropic/v1/messages") }
+        let known = providers
+        router.add("POST", prefix: GenAIDialect.prefix, label: "/genai/v1beta/models/{model}") { request, responder in
+            guard let target = GenAIDialect.target(path: request.path) else {
+                responder.send(HTTPResponse.json(.notFound, GenAIWire.error(BifrostError(
+                    message: "no route for \(request.path): use /genai/v1beta/models/{model}:generateContent or :streamGenerateContent",
+                    type: "not_found", statusCode: 404))))
+                return
+            }
+            let dialect = GenAIDialect(model: target.model, stream: target.stream, knownProviders: known)
+            handle(request, responder, dialect: dialect, route: "/genai/v1beta/models/{model}")
+        }
     }
 
     /// Runs one request. The task runs on the connection's loop; the client going away cancels it.

@@ -85,8 +85,8 @@ public final class Gateway: Sendable {
         var router = Gateway.routes(engine: engine, providers: config.engine.providers, logger: logger)
         let exporter = metrics
         router.add("GET", "/metrics") { _, responder in responder.send(exporter.response()) }
-        let paths = router.paths
-        let observer = metrics.makeHTTPMetrics { paths.contains($0) ? $0 : HTTPMetrics.unmatched }
+        let routes = router
+        let observer = metrics.makeHTTPMetrics { routes.label(for: $0) ?? HTTPMetrics.unmatched }
         server = HTTPServer(configuration: serverConfiguration, group: group, handler: router, tls: tlsContext,
                             logger: logger, observer: observer)
         scheme = tlsContext == nil ? "http" : "https"
