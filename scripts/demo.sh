@@ -8,7 +8,9 @@
 #   2. the same request streamed (Server-Sent Events, ending in data: [DONE])
 #   3. the Anthropic drop-in route (POST /anthropic/v1/messages, Anthropic's shape)
 #   4. a fallback: the primary provider fails with 503, the anthropic fallback answers
-#   5. the Prometheus metrics that traffic produced
+#   5. Bedrock (Converse, SigV4-signed) through the OpenAI route
+#   6. the GenAI route (Gemini's API, for Google's SDKs) with openai behind it
+#   7. the Prometheus metrics that traffic produced
 # and stops both. Exits non-zero when a step does not give what it should (so CI can run it).
 #
 # Binaries: $BIFROST_HTTP_BIN, $BIFROST_MOCK_BIN (default .build/release/...; `make demo` builds them).
@@ -83,7 +85,9 @@ cat >"$WORK/config.json" <<JSON
     "openai": {"keys": [{"value": "sk-demo-openai"}],
                "network_config": {"base_url": "https://127.0.0.1:$MOCK_PORT", "max_retries": 1, "retry_backoff_initial": "50ms"}},
     "anthropic": {"keys": [{"value": "sk-demo-anthropic"}],
-                  "network_config": {"base_url": "https://127.0.0.1:$MOCK_PORT"}}
+                  "network_config": {"base_url": "https://127.0.0.1:$MOCK_PORT"}},
+    "bedrock": {"keys": [{"value": "AKIDDEMO"}], "meta_config": {"region": "us-east-1", "secret_access_key": "demo-secret"},
+                "network_config": {"base_url": "https://127.0.0.1:$MOCK_PORT"}}
   }
 }
 JSON
@@ -126,7 +130,15 @@ step "4. fallback: openai answers 503 (after one retry), anthropic takes over"
 show '"provider":"anthropic"' "$GATEWAY/v1/chat/completions" -H 'Content-Type: application/json' \
     -d '{"model":"openai/mock-fault-status-503","fallbacks":["anthropic/claude-3-5-haiku-latest"],"messages":[{"role":"user","content":"Say hello."}]}'
 
-step "5. /metrics after that traffic"
+step "5. Bedrock (Converse, SigV4-signed) behind the OpenAI route"
+show '"provider":"bedrock"' "$GATEWAY/v1/chat/completions" -H 'Content-Type: application/json' \
+    -d '{"model":"bedrock/anthropic.claude-3-haiku-20240307-v1:0","messages":[{"role":"user","content":"Say hello."}]}'
+
+step "6. the GenAI route (Google's SDKs) in front of openai"
+show '"candidates"' "$GATEWAY/genai/v1beta/models/openai/gpt-4o-mini:generateContent" -H 'Content-Type: application/json' \
+    -d '{"contents":[{"role":"user","parts":[{"text":"Say hello."}]}]}'
+
+step "7. /metrics after that traffic"
 echo "\$ curl \$GATEWAY/metrics | grep ^bifrost_"
 METRICS=$(curl -sS --noproxy '*' --max-time 5 "$GATEWAY/metrics") || fail "GET /metrics failed"
 grep -E '^bifrost_(upstream_requests_total|success_requests_total|error_requests_total)' <<<"$METRICS" || true

@@ -30,6 +30,23 @@ struct AWSSignerTests {
         #expect(headers["X-Amz-Security-Token"] == nil)
     }
 
+    // AWS's published Signature Version 4 test suite (get-vanilla, post-vanilla,
+    // get-vanilla-query-order-key-case): service "service", 2015-08-30T12:36:00Z, host example.amazonaws.com.
+    @Test(arguments: [
+        ("GET", "", "5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31"),
+        ("POST", "", "5da7c1a2acd57cee7505fc6676e4e544621c30862966e37dddb68e92efbe5d6b"),
+        ("GET", "Param2=value2&Param1=value1", "b97d918cfa904a5beff61c982a1b6f458b799221646efd99d3219ec94cdf2500"),
+    ])
+    func awsTestSuiteVectors(_ method: String, _ query: String, _ signature: String) {
+        let signer = AWSSigner(credentials: .init(accessKeyID: "AKIDEXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"),
+                               region: "us-east-1", service: "service")
+        let added = signer.sign(method: method, host: "example.amazonaws.com", path: "/", query: query, headers: [], body: [],
+                                at: 1_440_938_160)
+        #expect(added.first { $0.name == "X-Amz-Date" }?.value == "20150830T123600Z")
+        #expect(added.last?.value == "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_request, "
+            + "SignedHeaders=host;x-amz-date, Signature=\(signature)")
+    }
+
     @Test func sessionTokensAreSentAndSigned() {
         let headers = sign(signer(token: "SESSIONTOKEN"))
         #expect(headers["X-Amz-Security-Token"] == "SESSIONTOKEN")

@@ -139,6 +139,37 @@ extension LiveProviderTests {
             #expect(try jsonObject(call.body)["model"] as? String == "google/gemini-2.0-flash")
         }
 
+        @Test func aTokenCloseToExpiryIsRefreshed() async throws {
+            let account = try Account()
+            // Tokens that live 60 s are inside the five-minute refresh margin: every call refreshes.
+            let server = try CaptureServer { request in
+                request.path == "/token" ? .json(.ok, #"{"access_token":"short","expires_in":60}"#) : .json(.ok, Self.geminiAnswer)
+            }
+            let client = try TestUpstreamClient()
+            let provider = vertex(server, client, account)
+            for _ in 0..<2 {
+                _ = try await provider.complete(chatRequest("vertex", "gemini-2.0-flash", [.text("user", "hi")]), key: ProviderKey(value: ""),
+                                                context: BifrostContext())
+            }
+            #expect(server.recorded.all.filter { $0.path == "/token" }.count == 2)
+        }
+
+        @Test func aRefusedTokenIsAnAuthenticationError() async throws {
+            let account = try Account()
+            let server = try CaptureServer { request in
+                request.path == "/token" ? .json(.badRequest, #"{"error":"invalid_grant","error_description":"Invalid JWT Signature."}"#)
+                    : .json(.ok, Self.geminiAnswer)
+            }
+            let client = try TestUpstreamClient()
+            let error = await expectBifrostError {
+                _ = try await vertex(server, client, account).complete(chatRequest("vertex", "gemini-2.0-flash", [.text("user", "hi")]),
+                                                                       key: ProviderKey(value: ""), context: BifrostContext())
+            }
+            #expect(error?.statusCode == 401)
+            #expect(error?.error.message.contains("Invalid JWT Signature.") == true)
+            #expect(server.recorded.all.map(\.path) == ["/token"])
+        }
+
         @Test func missingCredentialsAreAConfigurationError() async throws {
             let server = try upstream()
             let client = try TestUpstreamClient()

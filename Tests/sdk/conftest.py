@@ -213,6 +213,12 @@ def gateway(mock_server, certs, tmp_path_factory):
                 "keys": [{"value": "sk-ant-test"}],
                 "network_config": {"base_url": mock_server, "max_retries": 0},
             },
+            # ... and Bedrock's Converse API at /model/{id}/converse (requests SigV4-signed).
+            "bedrock": {
+                "keys": [{"value": "AKIDTEST"}],
+                "meta_config": {"region": "us-east-1", "secret_access_key": "test-secret"},
+                "network_config": {"base_url": mock_server, "max_retries": 0},
+            },
         }
     }, indent=2))
     env = dict(os.environ)

@@ -147,3 +147,20 @@ def test_openai_sdk_streams_tool_calls_with_index(client):
     assert calls, "no tool call deltas"
     assert all(call.index == 0 for call in calls), calls
     assert calls[0].function.name == "get_weather"
+
+
+def test_bedrock_answers_through_the_openai_route(client, mock_text):
+    completion = client.chat.completions.create(model="bedrock/anthropic.claude-3-haiku-20240307-v1:0", messages=MESSAGES)
+
+    assert completion.choices[0].message.content == mock_text
+    assert completion.model_extra["extra_fields"]["provider"] == "bedrock"
+
+
+def test_fallback_from_bedrock_to_anthropic(client, mock_text):
+    completion = client.chat.completions.create(
+        model="bedrock/mock-fault-status-500", messages=MESSAGES,
+        extra_body={"fallbacks": ["anthropic/claude-3-5-haiku-latest"]},
+    )
+
+    assert completion.choices[0].message.content == mock_text
+    assert completion.model_extra["extra_fields"]["provider"] == "anthropic"
