@@ -9,12 +9,13 @@
 #   3. the Anthropic drop-in route (POST /anthropic/v1/messages, Anthropic's shape)
 #   4. a fallback: the primary provider fails with 503, the anthropic fallback answers
 #   5. Bedrock (Converse, SigV4-signed) through the OpenAI route
-#   6. the GenAI route (Gemini's API, for Google's SDKs) with openai behind it
-#   7. the Prometheus metrics that traffic produced
+#   6. Vertex AI (a service-account key made here, signed in at the mock's token endpoint), Gemini, Cohere
+#   7. the GenAI route (Gemini's API, for Google's SDKs) with openai behind it
+#   8. the Prometheus metrics that traffic produced
 # and stops both. Exits non-zero when a step does not give what it should (so CI can run it).
 #
 # Binaries: $BIFROST_HTTP_BIN, $BIFROST_MOCK_BIN (default .build/release/...; `make demo` builds them).
-# Needs: curl, openssl.
+# Needs: curl, openssl, python3.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -23,7 +24,7 @@ MOCK_BIN="${BIFROST_MOCK_BIN:-$ROOT/.build/release/bifrost-mock}"
 for bin in "$HTTP_BIN" "$MOCK_BIN"; do
     [[ -x "$bin" ]] || { echo "demo: no executable at $bin (run make build-tools / make build)" >&2; exit 1; }
 done
-for tool in curl openssl; do
+for tool in curl openssl python3; do
     command -v "$tool" >/dev/null || { echo "demo: $tool is needed" >&2; exit 1; }
 done
 
@@ -78,7 +79,14 @@ MOCK_PID=$!
 MOCK_PORT=$(wait_for "$WORK/mock.log" '.*listening on https:\/\/127\.0\.0\.1:([0-9]+).*') || fail "bifrost-mock did not start"
 echo "https://127.0.0.1:$MOCK_PORT"
 
-step "bifrost-http with openai and anthropic pointing at the mock"
+step "a Vertex AI service-account key (RSA, made with openssl) whose token endpoint is the mock"
+openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$WORK/sa.key" 2>/dev/null || fail "openssl could not make the RSA key"
+python3 -c 'import json, sys; print(json.dumps({"type": "service_account", "project_id": "demo",
+    "client_email": "demo@demo.iam.gserviceaccount.com", "private_key": open(sys.argv[1]).read(), "token_uri": sys.argv[2]}))' \
+    "$WORK/sa.key" "https://127.0.0.1:$MOCK_PORT/token" >"$WORK/sa.json" || fail "python3 could not write the key file"
+echo "$WORK/sa.json"
+
+step "bifrost-http with openai, anthropic, bedrock, vertex, gemini and cohere pointing at the mock"
 cat >"$WORK/config.json" <<JSON
 {
   "providers": {
@@ -87,7 +95,11 @@ cat >"$WORK/config.json" <<JSON
     "anthropic": {"keys": [{"value": "sk-demo-anthropic"}],
                   "network_config": {"base_url": "https://127.0.0.1:$MOCK_PORT"}},
     "bedrock": {"keys": [{"value": "AKIDDEMO"}], "meta_config": {"region": "us-east-1", "secret_access_key": "demo-secret"},
-                "network_config": {"base_url": "https://127.0.0.1:$MOCK_PORT"}}
+                "network_config": {"base_url": "https://127.0.0.1:$MOCK_PORT"}},
+    "vertex": {"meta_config": {"project_id": "demo", "region": "us-east5", "auth_credentials": "$WORK/sa.json"},
+               "network_config": {"base_url": "https://127.0.0.1:$MOCK_PORT"}},
+    "gemini": {"keys": [{"value": "demo-gemini-key"}], "network_config": {"base_url": "https://127.0.0.1:$MOCK_PORT"}},
+    "cohere": {"keys": [{"value": "demo-cohere-key"}], "network_config": {"base_url": "https://127.0.0.1:$MOCK_PORT"}}
   }
 }
 JSON
@@ -134,11 +146,17 @@ step "5. Bedrock (Converse, SigV4-signed) behind the OpenAI route"
 show '"provider":"bedrock"' "$GATEWAY/v1/chat/completions" -H 'Content-Type: application/json' \
     -d '{"model":"bedrock/anthropic.claude-3-haiku-20240307-v1:0","messages":[{"role":"user","content":"Say hello."}]}'
 
-step "6. the GenAI route (Google's SDKs) in front of openai"
+step "6. Vertex AI (service-account sign-in, Claude via rawPredict), Gemini and Cohere"
+for model in vertex/claude-3-5-haiku@20241022 gemini/gemini-2.0-flash cohere/command-r-plus; do
+    show "\"provider\":\"${model%%/*}\"" "$GATEWAY/v1/chat/completions" -H 'Content-Type: application/json' \
+        -d "{\"model\":\"$model\",\"messages\":[{\"role\":\"user\",\"content\":\"Say hello.\"}]}"
+done
+
+step "7. the GenAI route (Google's SDKs) in front of openai"
 show '"candidates"' "$GATEWAY/genai/v1beta/models/openai/gpt-4o-mini:generateContent" -H 'Content-Type: application/json' \
     -d '{"contents":[{"role":"user","parts":[{"text":"Say hello."}]}]}'
 
-step "7. /metrics after that traffic"
+step "8. /metrics after that traffic"
 echo "\$ curl \$GATEWAY/metrics | grep ^bifrost_"
 METRICS=$(curl -sS --noproxy '*' --max-time 5 "$GATEWAY/metrics") || fail "GET /metrics failed"
 grep -E '^bifrost_(upstream_requests_total|success_requests_total|error_requests_total)' <<<"$METRICS" || true

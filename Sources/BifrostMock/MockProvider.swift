@@ -72,11 +72,14 @@ public struct MockProvider: HTTPHandler {
         if route.takesBody {
             guard let scanned = RequestScanner.scan(request.body) else { return ProviderError.invalidJSON(style) }
             fields = scanned
-            if let model = MockRoute.bedrockModel(path: request.path) {
-                // Bedrock names the model in the path, and its tools under toolConfig.tools[].toolSpec.
+            if let model = MockRoute.pathModel(path: request.path) {
+                // Bedrock, Gemini and Vertex name the model in the path.
                 fields.model = model[...]
-                fields.hasTools = request.body.firstRange(of: Array(#""toolSpec""#.utf8)) != nil
-                fields.firstToolName = Self.firstToolSpecName(request.body)
+                if route == .converse || route == .converseStream {
+                    // Bedrock's tools are under toolConfig.tools[].toolSpec.
+                    fields.hasTools = request.body.firstRange(of: Array(#""toolSpec""#.utf8)) != nil
+                    fields.firstToolName = Self.firstToolSpecName(request.body)
+                }
             }
             guard let model = fields.model else {
                 let message = style == .anthropic ? "model: Field required" : "You must provide a model parameter."
@@ -101,7 +104,8 @@ public struct MockProvider: HTTPHandler {
             break
         }
 
-        let streams = route == .converseStream || route.canStream && (fields.stream || fault == .stallStream || fault == .slowDrip)
+        let streamsByPath: Set<MockRoute> = [.converseStream, .streamGenerateContent, .streamRawPredict]
+        let streams = streamsByPath.contains(route) || route.canStream && (fields.stream || fault == .stallStream || fault == .slowDrip)
         var reply = success(route, fields: fields, streams: streams, controls: controls, sequence: sequence,
                             promptBytes: request.body.count)
         if fault == .malformedJSON { reply.truncateJSON() }
@@ -153,6 +157,18 @@ public struct MockProvider: HTTPHandler {
             var reply = MockReply(events: BedrockReplies.converseFrames(context, templates))
             reply.headers = MockReply.awsEventStreamHeaders
             return reply
+        case .generateContent:
+            return .json(GeminiReplies.response(context, templates))
+        case .streamGenerateContent:
+            return MockReply(events: GeminiReplies.events(context, templates))
+        case .cohereChat:
+            return streams ? MockReply(events: CohereReplies.events(context, templates)) : .json(CohereReplies.response(context, templates))
+        case .rawPredict:
+            return .json(AnthropicReplies.message(context, templates))
+        case .streamRawPredict:
+            return MockReply(events: AnthropicReplies.messageEvents(context, templates))
+        case .token:
+            return .json(GeminiReplies.token)
         case .embeddings:
             guard fields.inputCount > 0 else {
                 return ProviderError.response(.openAI, status: 400, message: "'input' must be a non-empty string or array.",

@@ -3,7 +3,8 @@ import Synchronization
 
 /// What a ``MockProvider`` has seen, served as `GET /mock/stats`:
 ///
-/// `{"requests":N,"connections":C,"open_connections":O,"routes":{"chat_completions":N,...,"converse":N,...}}`
+/// `{"requests":N,"connections":C,"open_connections":O,"routes":{"chat_completions":N,...,"other_providers":N,...}}`
+/// (`other_providers`: Bedrock, Gemini, Cohere, Vertex and token requests)
 ///
 /// - `requests`: provider requests answered or in progress (all routes but `/mock/stats` itself).
 /// - `connections`: TCP connections the server accepted since it started
@@ -50,7 +51,9 @@ public final class MockStatistics: Sendable {
         case .embeddings: embeddings.add(1, ordering: .relaxed)
         case .models: models.add(1, ordering: .relaxed)
         case .messages: messages.add(1, ordering: .relaxed)
-        case .converse, .converseStream: converse.add(1, ordering: .relaxed)
+        case .converse, .converseStream, .generateContent, .streamGenerateContent, .cohereChat, .rawPredict, .streamRawPredict,
+             .token:
+            converse.add(1, ordering: .relaxed)
         case .unknown: unknown.add(1, ordering: .relaxed)
         case .stats: return total.load(ordering: .relaxed)
         }
@@ -76,7 +79,7 @@ public final class MockStatistics: Sendable {
         out.appendDecimal(models.load(ordering: .relaxed))
         out.appendLiteral(#","messages":"#)
         out.appendDecimal(messages.load(ordering: .relaxed))
-        out.appendLiteral(#","converse":"#)
+        out.appendLiteral(#","other_providers":"#)
         out.appendDecimal(converse.load(ordering: .relaxed))
         out.appendLiteral(#","unknown":"#)
         out.appendDecimal(unknown.load(ordering: .relaxed))
