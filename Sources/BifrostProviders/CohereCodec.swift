@@ -1,4 +1,5 @@
 import BifrostCore
+import BifrostHTTP
 import BifrostPluginKit
 
 /// Cohere's v2 chat API (`POST /v2/chat`): OpenAI-like messages (system, user, assistant with
@@ -86,6 +87,13 @@ enum CohereCodec {
                                created: now, model: request.model,
                                choices: [isText ? Choice(text: text, finishReason: finish) : Choice(message: reply, finishReason: finish)],
                                usage: usage(value["usage"]), extraFields: ExtraFields(provider: provider, model: request.model))
+    }
+
+    /// Cohere's errors are `{"id", "message"}`; OpenAI-style bodies (from proxies) are read as well.
+    static func upstreamError(status: Int, body: [UInt8], headers: HTTPHeaders, provider: String) -> BifrostError {
+        var error = ProviderErrors.upstream(status: status, body: body, headers: headers, provider: provider)
+        if let message = (try? JSONParser.parse(body))?["message"]?.stringValue { error.error.message = message }
+        return error
     }
 
     static func toolCalls(_ value: JSONValue?) -> [ToolCall] {

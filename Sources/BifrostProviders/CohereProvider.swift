@@ -17,7 +17,9 @@ public struct CohereProvider: Provider {
     public init(name: String = "cohere", baseURL: String = CohereProvider.defaultBaseURL, client: HTTPClient, config: ProviderConfig) {
         self.name = name
         self.config = config
-        upstream = UpstreamCall(provider: name, client: client, config: config, keyHeader: .bearer)
+        upstream = UpstreamCall(provider: name, client: client, config: config, keyHeader: .bearer,
+                                errors: { status, body, headers in CohereCodec.upstreamError(status: status, body: body, headers: headers,
+                                                                                               provider: name) })
         let base = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
         endpoint = upstream.endpoint(base.hasSuffix("/v2") ? "\(base)/chat" : "\(base)/v2/chat")
     }

@@ -88,6 +88,18 @@ extension LiveProviderTests {
             #expect(upstream.recorded.last?.headers["authorization"] == "Bearer co-key")
         }
 
+        @Test func cohereErrorsKeepTheirStatusAndMessage() async throws {
+            let upstream = try CaptureServer(status: 401, body: #"{"id":"e1","message":"invalid api token"}"#)
+            let client = try TestUpstreamClient()
+            let cohere = CohereProvider(name: "cohere", baseURL: upstream.baseURL, client: client.client, config: providerConfig(key: "bad"))
+            let error = await expectBifrostError {
+                _ = try await cohere.complete(chatRequest("cohere", "command-r", [.text("user", "hi")]), key: ProviderKey(value: "bad"),
+                                              context: BifrostContext())
+            }
+            #expect(error?.statusCode == 401)
+            #expect(error?.error.message == "invalid api token")
+        }
+
         @Test func streamRelaysEventsUntilMessageEnd() async throws {
             let events = [
                 #"{"type":"message-start","id":"m1","delta":{"message":{"role":"assistant"}}}"#,
