@@ -43,22 +43,11 @@ public struct AnthropicProvider: Provider {
                                                     statusCode: 400, allowFallbacks: true)
 
     public func complete(_ request: BifrostRequest, key: ProviderKey, context: BifrostContext) async throws -> BifrostResponse {
-        let body = try AnthropicRequestCodec.requestBody(request, stream: false)
-        let (value, latency) = try await upstream.json(body, to: try endpoint.get(), key: key, context: context)
-        guard var result = AnthropicResponseCodec.response(value, kind: request.input.kind, request: request, provider: name,
-                                                           now: Int(Date().timeIntervalSince1970)) else {
-            throw BifrostError(message: "\(name) returned JSON that is not a message", type: "invalid_response", statusCode: 502)
-        }
-        result.extraFields.latency = UpstreamCall.milliseconds(latency)
-        if config.sendBackRawResponse { result.extraFields.rawResponse = value }
-        return result
+        try await upstream.anthropicCompletion(request, to: try endpoint.get(), key: key, context: context,
+                                               sendBackRawResponse: config.sendBackRawResponse)
     }
 
     public func stream(_ request: BifrostRequest, key: ProviderKey, context: BifrostContext) async throws -> BifrostStream {
-        let body = try AnthropicRequestCodec.requestBody(request, stream: true)
-        return try await upstream.stream(body, to: try endpoint.get(), key: key, context: context) {
-            AnthropicStreamTranslator(provider: name, model: request.model, created: Int(Date().timeIntervalSince1970),
-                                      kind: request.input.kind)
-        }
+        try await upstream.anthropicStream(request, to: try endpoint.get(), key: key, context: context)
     }
 }

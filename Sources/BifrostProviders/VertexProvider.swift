@@ -81,15 +81,8 @@ public struct VertexProvider: Provider {
         let endpoint = try upstream.endpoint(try url(model: request.model, stream: false)).get()
         let token = try await bearer(context)
         if isClaude(request.model) {
-            let body = try AnthropicRequestCodec.requestBody(request, stream: false, vertexVersion: Self.anthropicVersion)
-            let (value, latency) = try await upstream.json(body, to: endpoint, key: token, context: context)
-            guard var result = AnthropicResponseCodec.response(value, kind: request.input.kind, request: request, provider: name,
-                                                               now: Int(Date().timeIntervalSince1970)) else {
-                throw BifrostError(message: "\(name) returned JSON that is not a message", type: "invalid_response", statusCode: 502)
-            }
-            result.extraFields.latency = UpstreamCall.milliseconds(latency)
-            if config.sendBackRawResponse { result.extraFields.rawResponse = value }
-            return result
+            return try await upstream.anthropicCompletion(request, to: endpoint, key: token, context: context,
+                                                          sendBackRawResponse: config.sendBackRawResponse, vertexVersion: Self.anthropicVersion)
         }
         return try await upstream.openAICompletion(googleModel(request), to: endpoint, key: token, context: context,
                                                    sendBackRawResponse: config.sendBackRawResponse)
@@ -100,12 +93,8 @@ public struct VertexProvider: Provider {
         let endpoint = try upstream.endpoint(try url(model: request.model, stream: true)).get()
         let token = try await bearer(context)
         if isClaude(request.model) {
-            let body = try AnthropicRequestCodec.requestBody(request, stream: true, vertexVersion: Self.anthropicVersion)
-            let provider = name
-            return try await upstream.stream(body, to: endpoint, key: token, context: context) {
-                AnthropicStreamTranslator(provider: provider, model: request.model, created: Int(Date().timeIntervalSince1970),
-                                          kind: request.input.kind)
-            }
+            return try await upstream.anthropicStream(request, to: endpoint, key: token, context: context,
+                                                      vertexVersion: Self.anthropicVersion)
         }
         return try await upstream.openAIStream(googleModel(request), to: endpoint, key: token, context: context)
     }
