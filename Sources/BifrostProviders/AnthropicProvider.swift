@@ -1,7 +1,6 @@
 import BifrostCore
 import BifrostHTTP
 import BifrostPluginKit
-import Foundation
 
 /// Anthropic's Messages API (`POST {base}/v1/messages`, `x-api-key`, `anthropic-version`): chat and
 /// text completions, JSON and streamed, translated to and from OpenAI's shape. Embeddings are not
