@@ -17,9 +17,7 @@ final class RedisConnection: IOEventHandler, TimerTarget {
     private var phase = Phase.resolving
     private var fd: Int32 = -1
     private var registration: Registration?
-    private var addresses: [SocketAddress] = []
-    private var addressIndex = 0
-    private var lastConnectError = "no addresses"
+    private var connector = AddressConnector(addresses: [])
     /// `AUTH`/`SELECT` replies still expected; the connection counts as established after them.
     private var handshakeRemaining = 0
     private let connectDeadline: UInt64
@@ -87,29 +85,20 @@ final class RedisConnection: IOEventHandler, TimerTarget {
         case .failure(let error):
             fail(RedisError(.connect, "cannot resolve Redis host \(pool.url.host): \(error.message)"))
         case .success(let found):
-            addresses = found
+            connector = AddressConnector(addresses: found)
             phase = .connecting
             connectNextAddress()
         }
     }
 
     private func connectNextAddress() {
-        while addressIndex < addresses.count {
-            let address = addresses[addressIndex]
-            addressIndex += 1
-            do {
-                let (socket, connected) = try Socket.connect(to: address)
-                fd = socket
-                registration = try loop.register(socket, events: [.readable, .writable, .readHangup, .edgeTriggered],
-                                                 handler: self)
-                if connected { established() }
-                return
-            } catch {
-                dropSocket()
-                lastConnectError = addresses.count > 1 ? "\(address): \(error)" : "\(error)"
-            }
+        guard let attempt = connector.connectNext(on: loop, handler: self) else {
+            fail(RedisError(.connect, "cannot connect to Redis at \(pool.url.endpoint): \(connector.lastError ?? "no addresses")"))
+            return
         }
-        fail(RedisError(.connect, "cannot connect to Redis at \(pool.url.endpoint): \(lastConnectError)"))
+        fd = attempt.fd
+        registration = attempt.registration
+        if attempt.connected { established() }
     }
 
     private func established() {
@@ -142,7 +131,7 @@ final class RedisConnection: IOEventHandler, TimerTarget {
         case .connecting:
             guard !events.isDisjoint(with: [.writable, .error, .hangup]) else { return }
             if let error = Socket.pendingError(fd) {
-                lastConnectError = addresses.count > 1 ? "\(addresses[addressIndex - 1]): \(error)" : "\(error)"
+                connector.attemptFailed("\(error)")
                 dropSocket()
                 connectNextAddress()
                 return

@@ -32,9 +32,7 @@ final class HTTPClientConnection: IOEventHandler, TimerTarget {
     private var fd: Int32 = -1
     private var registration: Registration?
     private var channel: SocketChannel?
-    private var addresses: [SocketAddress] = []
-    private var addressIndex = 0
-    private var connectError: String?
+    private var connector = AddressConnector(addresses: [])
 
     private(set) var exchange: ClientExchange?
     private var outbound = OutboundQueue()
@@ -85,31 +83,22 @@ final class HTTPClientConnection: IOEventHandler, TimerTarget {
             let name = key.proxy.map { "proxy \($0.host)" } ?? key.origin.host
             fail(.dns, "cannot resolve \(name): \(error.message)", reusable: false)
         case .success(let found):
-            addresses = found
-            addressIndex = 0
+            connector = AddressConnector(addresses: found)
             phase = .connecting
             connectNextAddress()
         }
     }
 
     private func connectNextAddress() {
-        while addressIndex < addresses.count {
-            let address = addresses[addressIndex]
-            addressIndex += 1
-            do {
-                let (socket, connected) = try Socket.connect(to: address)
-                fd = socket
-                channel = .plain(socket)
-                registration = try loop.register(socket, events: [.readable, .writable, .readHangup, .edgeTriggered], handler: self)
-                if connected { connectionEstablished() }
-                return
-            } catch {
-                if fd >= 0 { closeDescriptor(fd); fd = -1 }
-                connectError = "\(address): \(error)"
-            }
+        guard let attempt = connector.connectNext(on: loop, handler: self) else {
+            let target = key.proxy.map { "proxy \($0.host):\($0.port)" } ?? host
+            fail(.connect, "cannot connect to \(target): \(connector.lastError ?? "no addresses")", reusable: false)
+            return
         }
-        let target = key.proxy.map { "proxy \($0.host):\($0.port)" } ?? host
-        fail(.connect, "cannot connect to \(target): \(connectError ?? "no addresses")", reusable: false)
+        fd = attempt.fd
+        channel = .plain(attempt.fd)
+        registration = attempt.registration
+        if attempt.connected { connectionEstablished() }
     }
 
     private func connectionEstablished() {
@@ -235,7 +224,7 @@ final class HTTPClientConnection: IOEventHandler, TimerTarget {
         case .connecting:
             guard !events.isDisjoint(with: [.writable, .error, .hangup]) else { return }
             if let error = Socket.pendingError(fd) {
-                connectError = "\(addresses[addressIndex - 1]): \(error)"
+                connector.attemptFailed("\(error)")
                 dropSocket()
                 connectNextAddress()
             } else {
