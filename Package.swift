@@ -95,7 +95,7 @@ let package = Package(
         .target(
             name: "BifrostPluginLoader",
             dependencies: [
-                "BifrostCore", "COpenSSL",
+                "BifrostCore", "BifrostTLS",
                 .product(name: "BifrostPluginKit", package: "BifrostPluginKit"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -1,14 +1,9 @@
-import COpenSSL
+import BifrostTLS
 import Foundation
 
 /// SHA-256 over text and source trees, for the compile cache key.
 struct SourceHasher {
-    private let context: OpaquePointer
-
-    init() {
-        context = EVP_MD_CTX_new()
-        EVP_DigestInit_ex(context, EVP_sha256(), nil)
-    }
+    private let stream = SHA256Stream()
 
     /// Adds `text` followed by a NUL separator (so "ab"+"c" and "a"+"bc" differ).
     func add(_ text: String) {
@@ -18,7 +13,7 @@ struct SourceHasher {
     }
 
     func add(_ bytes: [UInt8]) {
-        bytes.withUnsafeBytes { _ = EVP_DigestUpdate(context, $0.baseAddress, $0.count) }
+        stream.update(bytes)
     }
 
     /// Adds every regular file under `directory` (path relative to it, then contents), in path
@@ -36,11 +31,7 @@ struct SourceHasher {
 
     /// The digest as lowercase hex; the hasher is spent afterwards.
     func finish() -> String {
-        var digest = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
-        var length: UInt32 = 0
-        EVP_DigestFinal_ex(context, &digest, &length)
-        EVP_MD_CTX_free(context)
-        return digest.prefix(Int(length)).map { String(format: "%02x", $0) }.joined()
+        Digest.hex(stream.finish())
     }
 
     /// SHA-256 of `text`, hex.

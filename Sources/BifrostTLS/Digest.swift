@@ -48,3 +48,27 @@ public enum Digest {
         return String(decoding: out, as: UTF8.self)
     }
 }
+
+/// SHA-256 over data given in pieces (files of a source tree, say), from libcrypto.
+public final class SHA256Stream {
+    private let context: OpaquePointer
+
+    public init() {
+        context = EVP_MD_CTX_new()
+        EVP_DigestInit_ex(context, EVP_sha256(), nil)
+    }
+
+    deinit { EVP_MD_CTX_free(context) }
+
+    public func update(_ bytes: [UInt8]) {
+        bytes.withUnsafeBytes { _ = EVP_DigestUpdate(context, $0.baseAddress, $0.count) }
+    }
+
+    /// The digest of everything given so far (32 bytes); the stream is spent afterwards.
+    public func finish() -> [UInt8] {
+        var digest = [UInt8](repeating: 0, count: 32)
+        var length: UInt32 = 0
+        EVP_DigestFinal_ex(context, &digest, &length)
+        return digest
+    }
+}
