@@ -70,7 +70,8 @@ let package = Package(
                 .product(name: "BifrostPluginKit", package: "BifrostPluginKit"),
                 .product(name: "Logging", package: "swift-log"),
             ],
-            swiftSettings: strict
+            // Engine-internal async functions run on their caller's executor (no hop per call).
+            swiftSettings: strict + [.enableUpcomingFeature("NonisolatedNonsendingByDefault")]
         ),
         // Prometheus metrics: the built-in plugin (upstream calls) and HTTP exchange metrics.
         .target(

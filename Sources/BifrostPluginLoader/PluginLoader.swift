@@ -19,7 +19,7 @@ import Logging
 /// - `BIFROST_SWIFT`: the `swift` executable (default: `swift` on `PATH`).
 public struct PluginLoader: Sendable {
     /// This gateway's version, part of the compile cache key.
-    public static let gatewayVersion = "0.7.0"
+    public static let gatewayVersion = "0.7.1"
     /// The environment variable naming the cache directory.
     public static let cacheVariable = "BIFROST_PLUGIN_CACHE"
 

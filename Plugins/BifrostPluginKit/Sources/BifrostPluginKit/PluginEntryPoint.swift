@@ -24,7 +24,7 @@ import Darwin
 public enum BifrostPluginABI {
     /// Bumped whenever the plugin API changes incompatibly; a plugin built against another version
     /// is refused at load time ("plugin was built with a different version").
-    public static let version: UInt32 = 1
+    public static let version: UInt32 = 2
     /// The symbol that returns the ABI version the plugin was built against.
     public static let versionSymbol = "bifrost_plugin_abi_version"
     /// The symbol that creates the plugin from its configuration.
