@@ -51,11 +51,32 @@ struct RateLimitRedisTests {
                                        usage: Usage(promptTokens: 1000, completionTokens: 500),
                                        extraFields: ExtraFields(provider: "openai", model: "m"))
         _ = try await plugin.postHook(context, response, nil)
+        await plugin.waitForDebits()  // the Redis debit runs after the response
         let limited = try #require(try await plugin.preHook(keyContext(nil), chat()).1?.error)
         // 501 tokens short at 1000 per minute: about 30 s.
         let retryAfter = try #require(limited.retryAfter)
         #expect(retryAfter > 29 && retryAfter < 31)
         #expect(limited.error.message.contains("1000 tokens per minute"))
+    }
+
+    @Test func tokenDebitsRunAfterTheResponseInsteadOfHoldingIt() async throws {
+        let server = try TestRedisServer()
+        let plugin = try redisRateLimiter(#"[{"tokens_per_minute": 1000}]"#, server: server, timeout: 1)
+        let context = keyContext(nil)
+        #expect(try await plugin.preHook(context, chat()).1 == nil)
+        let probe = try EventLoopRedisClient(configuration: RedisConfiguration(url: server.url()), group: RateLimitTestLoops.replicaB)
+        _ = try await probe.send(["CLIENT", "PAUSE", "3000", "ALL"])
+        // Redis answers nothing for 3 s. A PostHook that waited for the debit would come back only
+        // after the 1 s timeout, with the failure already counted.
+        let response = BifrostResponse(id: "r", object: "chat.completion", created: 1, model: "m",
+                                       usage: Usage(promptTokens: 10, completionTokens: 5),
+                                       extraFields: ExtraFields(provider: "openai", model: "m"))
+        _ = try await plugin.postHook(context, response, nil)
+        #expect(plugin.backendFailureCount == 0)
+        await plugin.waitForDebits()
+        #expect(plugin.backendFailureCount == 1, "the debit was still sent, and timed out while Redis was paused")
+        await probe.close()
+        try await plugin.cleanup()
     }
 
     @Test func twoReplicasSharingRedisEnforceOneCombinedLimit() async throws {

@@ -14,7 +14,9 @@ import Darwin
 ///   and fallbacks stay allowed (`allowFallbacks` nil): another provider or model may have room.
 ///   When all have room, one request is taken from each request bucket, atomically.
 /// - PostHook: the response's `usage.total_tokens` is taken from the token buckets (responses the
-///   `cache` plugin served, with `"bifrost.cache"` = `"hit"` in the context, cost no tokens).
+///   `cache` plugin served, with `"bifrost.cache"` = `"hit"` in the context, cost no tokens). With
+///   the Redis backend the debit runs after the response has left, on the request's event loop, so
+///   the client never waits for that round trip; ``cleanup()`` waits for debits still in flight.
 /// - The virtual key is what the `auth` plugin put in the context under `"bifrost.virtual_key"`;
 ///   requests without one share the key `-`.
 /// - With the Redis backend unreachable, requests pass (`on_redis_error: "allow"`, the default) or
@@ -35,6 +37,8 @@ public final class RateLimitPlugin: Plugin {
     /// Backend failures, at most one line every 10 seconds.
     private let warnings = ThrottledLog(PluginLog(plugin: "ratelimit"))
     private let backendFailures = Atomic<Int>(0)
+    /// Debits sent after their response (remote stores).
+    private let debitsInFlight = InFlightWork()
 
     /// Direct instantiation; `store` overrides the backend the configuration names (tests pass a
     /// ``MemoryRateLimitStore`` with their own clock, or a ``RedisRateLimitStore`` on their own client).
@@ -116,16 +120,31 @@ public final class RateLimitPlugin: Plugin {
         context.set(Self.pendingContextKey, nil)
         guard let usage = response?.usage, usage.totalTokens > 0,
               context.value(Self.cacheStatusContextKey, as: String.self) != "hit" else { return (response, error) }
-        do {
-            try await store.debit(pending.tokenBuckets, tokens: usage.totalTokens)
-        } catch {
-            backendFailures.add(1, ordering: .relaxed)
-            warnings.warning("rate limit backend failed; \(usage.totalTokens) tokens not counted: \(error)")
+        if store.isRemote {
+            let tokens = usage.totalTokens
+            debitsInFlight.start(on: context.executor) { await self.debit(pending.tokenBuckets, tokens: tokens) }
+        } else {
+            await debit(pending.tokenBuckets, tokens: usage.totalTokens)
         }
         return (response, error)
     }
 
+    private func debit(_ buckets: [BucketSpec], tokens: Int) async {
+        do {
+            try await store.debit(buckets, tokens: tokens)
+        } catch {
+            backendFailures.add(1, ordering: .relaxed)
+            warnings.warning("rate limit backend failed; \(tokens) tokens not counted: \(error)")
+        }
+    }
+
+    /// Returns once every token debit started so far has reached the store (or failed).
+    public func waitForDebits() async {
+        await debitsInFlight.waitUntilIdle()
+    }
+
     public func cleanup() async throws {
+        await waitForDebits()
         await store.close()
     }
 

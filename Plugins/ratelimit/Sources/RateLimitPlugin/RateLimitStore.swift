@@ -36,4 +36,11 @@ public protocol RateLimitStore: Sendable {
     func debit(_ buckets: [BucketSpec], tokens: Int) async throws
     /// Releases connections (called from the plugin's `cleanup()`).
     func close() async
+    /// True when the store is across the network: the PostHook then debits tokens after the
+    /// response has left instead of holding the response for the round trip.
+    var isRemote: Bool { get }
+}
+
+extension RateLimitStore {
+    public var isRemote: Bool { false }
 }

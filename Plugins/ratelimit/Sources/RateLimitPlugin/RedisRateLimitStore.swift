@@ -70,6 +70,8 @@ public final class RedisRateLimitStore: RateLimitStore {
         return 1
         """
 
+    public var isRemote: Bool { true }
+
     /// The Redis key of a bucket.
     public func redisKey(_ bucket: BucketSpec) -> String { "\(prefix)ratelimit:\(bucket.key)" }
 
