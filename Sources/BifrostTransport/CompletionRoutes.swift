@@ -141,10 +141,10 @@ struct RequestLog {
         let elapsed = ContinuousClock.now - started
         let hundredths = elapsed.components.seconds * 100_000 + elapsed.components.attoseconds / 10_000_000_000_000
         let tenths = (hundredths + 5) / 10  // of a millisecond, rounded
-        var metadata: Logger.Metadata = ["method": "\(method)", "route": "\(route)", "status": "\(status)",
-                                         "latency_ms": "\(tenths / 10).\(tenths % 10)"]
-        if let provider { metadata["provider"] = "\(provider)" }
-        if let model { metadata["model"] = "\(model)" }
+        var metadata: Logger.Metadata = ["method": .string(method), "route": .string(route), "status": .string(String(status)),
+                                         "latency_ms": .string(String(tenths / 10) + "." + String(tenths % 10))]
+        if let provider { metadata["provider"] = .string(provider) }
+        if let model { metadata["model"] = .string(model) }
         logger.info("request", metadata: metadata)
     }
 }
