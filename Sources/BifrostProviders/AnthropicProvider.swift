@@ -38,8 +38,7 @@ public struct AnthropicProvider: Provider {
         base.hasSuffix("/v1") ? "\(base)/messages" : "\(base)/v1/messages"
     }
 
-    static let embeddingsUnsupported = BifrostError(message: "anthropic does not offer embeddings", type: "unsupported_operation",
-                                                    statusCode: 400, allowFallbacks: true)
+    static let embeddingsUnsupported = BifrostError.unsupported("anthropic does not offer embeddings")
 
     public func complete(_ request: BifrostRequest, key: ProviderKey, context: BifrostContext) async throws -> BifrostResponse {
         try await upstream.anthropicCompletion(request, to: try endpoint.get(), key: key, context: context,

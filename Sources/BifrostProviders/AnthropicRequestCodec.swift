@@ -17,12 +17,7 @@ enum AnthropicRequestCodec {
     /// - Parameter vertexVersion: for Claude on Vertex AI: the model goes in the URL, not the body,
     ///   and `anthropic_version` (e.g. `vertex-2023-10-16`) goes in the body.
     static func requestBody(_ request: BifrostRequest, stream: Bool, vertexVersion: String? = nil) throws(BifrostError) -> [UInt8] {
-        let messages: [BifrostMessage]
-        switch request.input {
-        case .chat(let chat): messages = chat
-        case .text(let prompt): messages = [.text("user", prompt)]
-        case .embedding: throw AnthropicProvider.embeddingsUnsupported
-        }
+        let messages = try request.input.chatMessages(unsupported: AnthropicProvider.embeddingsUnsupported)
         let conversation = try AnthropicMessageBuilder.build(messages)
         let params = request.params
         let extra = params.extra

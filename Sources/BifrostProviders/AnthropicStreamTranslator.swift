@@ -36,12 +36,7 @@ struct AnthropicStreamTranslator: StreamTranslator {
 
     /// The chunk for one event's data, or nil when the event carries nothing for the client.
     mutating func translate(_ event: [UInt8]) throws(BifrostError) -> BifrostResponse? {
-        let value: JSONValue
-        do {
-            value = try JSONParser.parse(event)
-        } catch {
-            throw BifrostError(message: "\(provider) sent an invalid stream event: \(error)", type: "invalid_response", statusCode: 502)
-        }
+        let value = try parseStreamEvent(event, provider: provider)
         switch value["type"]?.stringValue {
         case "message_start":
             let message = value["message"]

@@ -8,14 +8,8 @@ import BifrostPluginKit
 /// go to `additionalModelRequestFields` untouched.
 enum BedrockRequestCodec {
     static func requestBody(_ request: BifrostRequest, provider: String) throws(BifrostError) -> [UInt8] {
-        let messages: [BifrostMessage]
-        switch request.input {
-        case .chat(let chat): messages = chat
-        case .text(let prompt): messages = [.text("user", prompt)]
-        case .embedding:
-            throw BifrostError(message: "\(provider) embeddings are not served through Converse", type: "unsupported_operation",
-                               statusCode: 400, allowFallbacks: true)
-        }
+        let messages = try request.input.chatMessages(
+            unsupported: .unsupported("\(provider) embeddings are not served through Converse"))
         var writer = JSONWriter(capacity: 512)
         writer.open()
         let system = messages.filter { $0.role == "system" || $0.role == "developer" }.compactMap { $0.content?.plainText }

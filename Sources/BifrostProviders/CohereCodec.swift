@@ -7,14 +7,8 @@ import BifrostPluginKit
 /// and answers with `message.content[]` text blocks, `tool_calls`, `finish_reason` and `usage.tokens`.
 enum CohereCodec {
     static func requestBody(_ request: BifrostRequest, provider: String, stream: Bool) throws(BifrostError) -> [UInt8] {
-        let messages: [BifrostMessage]
-        switch request.input {
-        case .chat(let chat): messages = chat
-        case .text(let prompt): messages = [.text("user", prompt)]
-        case .embedding:
-            throw BifrostError(message: "\(provider) embeddings are not served through chat", type: "unsupported_operation",
-                               statusCode: 400, allowFallbacks: true)
-        }
+        let messages = try request.input.chatMessages(
+            unsupported: .unsupported("\(provider) embeddings are not served through chat"))
         let params = request.params
         var body: [String: JSONValue] = ["model": .string(request.model), "messages": .array(messages.map(message))]
         if stream { body["stream"] = .bool(true) }
@@ -142,12 +136,7 @@ struct CohereStreamTranslator: StreamTranslator {
     }
 
     mutating func translate(_ event: [UInt8]) throws -> BifrostResponse? {
-        let value: JSONValue
-        do {
-            value = try JSONParser.parse(event)
-        } catch {
-            throw BifrostError(message: "\(provider) sent an invalid stream event: \(error)", type: "invalid_response", statusCode: 502)
-        }
+        let value = try parseStreamEvent(event, provider: provider)
         let delta = value["delta"]?["message"]
         let index = OpenAICodec.integer(value["index"]) ?? 0
         switch value["type"]?.stringValue {

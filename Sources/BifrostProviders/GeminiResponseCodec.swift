@@ -86,12 +86,7 @@ struct GeminiStreamTranslator: StreamTranslator {
     }
 
     mutating func translate(_ event: [UInt8]) throws -> BifrostResponse? {
-        let value: JSONValue
-        do {
-            value = try JSONParser.parse(event)
-        } catch {
-            throw BifrostError(message: "\(provider) sent an invalid stream event: \(error)", type: "invalid_response", statusCode: 502)
-        }
+        let value = try parseStreamEvent(event, provider: provider)
         if let detail = value["error"], case .object = detail {
             throw BifrostError(message: detail["message"]?.stringValue ?? "\(provider) stream failed", type: detail["status"]?.stringValue,
                                statusCode: OpenAICodec.integer(detail["code"]) ?? 502, isBifrostError: false)

@@ -31,12 +31,7 @@ struct OpenAIStreamTranslator: StreamTranslator {
             isFinished = true
             return nil
         }
-        let value: JSONValue
-        do {
-            value = try JSONParser.parse(event)
-        } catch {
-            throw BifrostError(message: "\(provider) sent an invalid stream event: \(error)", type: "invalid_response", statusCode: 502)
-        }
+        let value = try parseStreamEvent(event, provider: provider)
         if let detail = value["error"], case .object = detail {
             throw BifrostError(message: detail["message"]?.stringValue ?? "\(provider) stream failed", type: detail["type"]?.stringValue,
                                statusCode: 502, isBifrostError: false)

@@ -45,3 +45,22 @@ enum ProviderErrors {
         }
     }
 }
+
+extension RequestInput {
+    /// The conversation for a chat-shaped upstream API: chat messages as they are, a text prompt as
+    /// one user message. Embeddings throw `unsupported` (400, fallbacks allowed).
+    func chatMessages(unsupported: @autoclosure () -> BifrostError) throws(BifrostError) -> [BifrostMessage] {
+        switch self {
+        case .chat(let messages): return messages
+        case .text(let prompt): return [.text("user", prompt)]
+        case .embedding: throw unsupported()
+        }
+    }
+}
+
+extension BifrostError {
+    /// An operation the provider's API does not have (400; another provider may have it).
+    static func unsupported(_ message: String) -> BifrostError {
+        BifrostError(message: message, type: "unsupported_operation", statusCode: 400, allowFallbacks: true)
+    }
+}

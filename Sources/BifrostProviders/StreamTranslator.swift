@@ -18,6 +18,15 @@ protocol StreamTranslator: Sendable {
     var endMarker: String { get }
 }
 
+/// One stream event's JSON; anything unparsable is the provider's fault (502).
+func parseStreamEvent(_ event: [UInt8], provider: String) throws(BifrostError) -> JSONValue {
+    do {
+        return try JSONParser.parse(event)
+    } catch {
+        throw BifrostError(message: "\(provider) sent an invalid stream event: \(error)", type: "invalid_response", statusCode: 502)
+    }
+}
+
 /// Splits an upstream body into events, across any chunk boundaries.
 protocol StreamFramer: Sendable {
     associatedtype Event
