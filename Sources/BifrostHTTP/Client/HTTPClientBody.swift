@@ -111,28 +111,17 @@ final class BodyStream: Sendable {
 
     // MARK: Consumer
 
+    /// The next chunk, nil at the end. Returns without suspending when a chunk (or the end) is
+    /// already there: a small JSON body usually arrives with its head, so reading it costs no task
+    /// switches.
     func next() async throws -> [UInt8]? {
-        try await withCheckedThrowingContinuation { continuation in
+        let (ready, drained) = state.withLock { take(from: &$0) }
+        drained?()
+        if let ready { return try ready.get() }
+        return try await withCheckedThrowingContinuation { continuation in
             let (result, drained) = state.withLock { state -> (Result<[UInt8]?, HTTPClientError>?, (@Sendable () -> Void)?) in
-                if state.head < state.chunks.count {
-                    let chunk = state.chunks[state.head]
-                    state.head += 1
-                    state.bufferedBytes -= chunk.count
-                    if state.head == state.chunks.count {
-                        state.chunks.removeAll(keepingCapacity: true)
-                        state.head = 0
-                    }
-                    var drained: (@Sendable () -> Void)?
-                    if state.bufferedBytes <= lowWatermark, let onDrain = state.onDrain {
-                        state.onDrain = nil
-                        drained = onDrain
-                    }
-                    return (.success(chunk), drained)
-                }
-                if state.ended {
-                    if let failure = state.failure { return (.failure(failure), nil) }
-                    return (.success(nil), nil)
-                }
+                let taken = take(from: &state)  // the producer may have pushed since the first look
+                if taken.result != nil { return taken }
                 state.waiter = continuation
                 let drained = state.onDrain
                 state.onDrain = nil
@@ -141,6 +130,31 @@ final class BodyStream: Sendable {
             drained?()
             if let result { continuation.resume(with: result) }
         }
+    }
+
+    /// Takes the next buffered chunk or the end; nil when the consumer has to wait. Also hands back
+    /// the producer's resume callback once the buffer drained below the low watermark.
+    private func take(from state: inout State) -> (result: Result<[UInt8]?, HTTPClientError>?, drained: (@Sendable () -> Void)?) {
+        if state.head < state.chunks.count {
+            let chunk = state.chunks[state.head]
+            state.head += 1
+            state.bufferedBytes -= chunk.count
+            if state.head == state.chunks.count {
+                state.chunks.removeAll(keepingCapacity: true)
+                state.head = 0
+            }
+            var drained: (@Sendable () -> Void)?
+            if state.bufferedBytes <= lowWatermark, let onDrain = state.onDrain {
+                state.onDrain = nil
+                drained = onDrain
+            }
+            return (.success(chunk), drained)
+        }
+        if state.ended {
+            if let failure = state.failure { return (.failure(failure), nil) }
+            return (.success(nil), nil)
+        }
+        return (nil, nil)
     }
 
     func cancelFromConsumer() {
