@@ -106,7 +106,8 @@ public final class RateLimitPlugin: Plugin {
             let bucket = buckets[index]
             let unit = bucket.kind == .requests ? "requests" : "tokens"
             let limit = RedisRateLimitStore.number(bucket.perMinute)
-            let message = "rate limit exceeded: \(limit) \(unit) per minute for \(planned[index].label); "
+            let label = label(planned[index].rule, virtualKey: virtualKey, provider: request.provider, model: request.model)
+            let message = "rate limit exceeded: \(limit) \(unit) per minute for \(label); "
                 + "retry after \(Int(retryAfter.rounded(.up)))s"
             // allowFallbacks nil: another provider or model may still have room.
             return (request, .fail(BifrostError(message: message, type: "rate_limit_error", code: "rate_limit_exceeded",
@@ -154,27 +155,41 @@ public final class RateLimitPlugin: Plugin {
         plan(virtualKey: virtualKey, provider: provider, model: model).map(\.bucket)
     }
 
-    /// The buckets with a description of each for error messages: `rule "r" (virtual_key=a, model=m)`.
-    func plan(virtualKey: String?, provider: String, model: String) -> [(bucket: BucketSpec, label: String)] {
-        var planned: [(bucket: BucketSpec, label: String)] = []
+    /// The buckets with the rule each comes from (for the error message, see ``label(_:virtualKey:provider:model:)``).
+    func plan(virtualKey: String?, provider: String, model: String) -> [(bucket: BucketSpec, rule: RateLimitRule)] {
+        var planned: [(bucket: BucketSpec, rule: RateLimitRule)] = []
         for rule in configuration.rules where rule.match.matches(virtualKey: virtualKey, provider: provider, model: model) {
-            var scope: [String] = []
-            for dimension in rule.scope {
-                switch dimension {
-                case .virtualKey: scope.append("virtual_key=\(virtualKey ?? "-")")
-                case .provider: scope.append("provider=\(provider)")
-                case .model: scope.append("model=\(model)")
-                }
+            // `name:dimension=value,...` (or `name:*`), then `:requests` or `:tokens`.
+            var base = rule.name + ":"
+            if rule.scope.isEmpty { base += "*" }
+            for (index, value) in Self.scopeValues(rule, virtualKey: virtualKey, provider: provider, model: model).enumerated() {
+                if index > 0 { base += "," }
+                base += value
             }
-            let base = "\(rule.name):\(scope.isEmpty ? "*" : scope.joined(separator: ","))"
-            let label = "rule \"\(rule.name)\"" + (scope.isEmpty ? "" : " (\(scope.joined(separator: ", ")))")
             if let perMinute = rule.requestsPerMinute {
-                planned.append((BucketSpec(key: base + ":requests", perMinute: perMinute, kind: .requests), label))
+                planned.append((BucketSpec(key: base + ":requests", perMinute: perMinute, kind: .requests), rule))
             }
             if let perMinute = rule.tokensPerMinute {
-                planned.append((BucketSpec(key: base + ":tokens", perMinute: perMinute, kind: .tokens), label))
+                planned.append((BucketSpec(key: base + ":tokens", perMinute: perMinute, kind: .tokens), rule))
             }
         }
         return planned
+    }
+
+    /// How errors name a rule and its scope: `rule "r" (virtual_key=a, model=m)`. Only built for a
+    /// limited request.
+    func label(_ rule: RateLimitRule, virtualKey: String?, provider: String, model: String) -> String {
+        let values = Self.scopeValues(rule, virtualKey: virtualKey, provider: provider, model: model)
+        return "rule \"\(rule.name)\"" + (values.isEmpty ? "" : " (\(values.joined(separator: ", ")))")
+    }
+
+    private static func scopeValues(_ rule: RateLimitRule, virtualKey: String?, provider: String, model: String) -> [String] {
+        rule.scope.map { dimension in
+            switch dimension {
+            case .virtualKey: "virtual_key=" + (virtualKey ?? "-")
+            case .provider: "provider=" + provider
+            case .model: "model=" + model
+            }
+        }
     }
 }
