@@ -16,7 +16,8 @@
 #
 # Prints per-round rows, then medians: p50 at 1 connection and the latency added over "none", requests/s
 # at 64 connections and the ratio to "none"; the targets (informational): auth + memory rate limit adds
-# under 5 µs p50, the Redis rate limiter under 100 µs p50.
+# under 5 µs p50, the Redis rate limiter under 100 µs p50; and the p50 of one plain Redis round trip
+# (redis-benchmark PING) on the same machine, the floor under the Redis row.
 #
 # Environment: BIFROST_BIN, BIFROST_MOCK_BIN (release builds), DURATION (s per wrk run, 5), ROUNDS (3).
 # Needs: wrk, redis-server, curl, the Swift toolchain (plugins are compiled). Exits 0 whatever the numbers.
@@ -157,3 +158,9 @@ redis_added="$(awk -v a="$(echo "${P50[auth+rl-redis]}" | median)" -v b="$base_p
 echo
 awk -v m="$mem_added" 'BEGIN { printf "target: auth + memory rate limit adds < 5 us p50: %s (%+.0f us; wrk reports p50 in whole us, on a shared machine)\n", (m < 5 ? "PASS" : "MISS"), m }'
 awk -v r="$redis_added" 'BEGIN { printf "target: Redis rate limiter adds < 100 us p50: %s (%+.0f us)\n", (r < 100 ? "PASS" : "MISS"), r }'
+# The floor under the Redis row: one round trip to the same redis-server (the limiter makes one per request).
+if command -v redis-benchmark >/dev/null; then
+    ping_p50="$(redis-benchmark -h 127.0.0.1 -p "$REDIS_PORT" -c 1 -n 20000 -t ping --csv 2>/dev/null \
+        | awk -F'"' '/PING_MBULK/ { printf "%.0f", $10 * 1000 }')"
+    [[ -n "$ping_p50" ]] && echo "floor: one Redis round trip here (redis-benchmark PING, 1 connection): p50 ${ping_p50} us"
+fi
