@@ -47,6 +47,16 @@ struct AWSEventStreamTests {
         }
     }
 
+    @Test func framesAreDecodedWhenSplitInTwoAtEveryOffset() throws {
+        let stream = start + delta
+        for offset in 0...stream.count {
+            var decoder = AWSEventStreamDecoder()
+            let messages = try decoder.feed(Array(stream[..<offset])) + decoder.feed(Array(stream[offset...]))
+            #expect(messages.map(\.type) == ["messageStart", "contentBlockDelta"], "split at \(offset)")
+            #expect(!decoder.hasPartialFrame)
+        }
+    }
+
     @Test func exceptionsCarryTheirType() throws {
         var decoder = AWSEventStreamDecoder()
         let frame = Self.frame([(":exception-type", "throttlingException"), (":message-type", "exception")], #"{"message":"slow down"}"#)
