@@ -38,22 +38,29 @@ public final class LogWriter: Sendable {
     /// Queues one line (a newline is added); never blocks on the file descriptor.
     public func write(line: String) {
         var line = line
-        let signal = line.withUTF8 { bytes in
-            state.withLock { state -> Bool in
-                guard state.pending.count + bytes.count + 1 <= capacity else {
-                    state.dropped += 1
-                    return false
-                }
-                state.pending.append(contentsOf: bytes)
-                state.pending.append(0x0A)
-                state.accepted += bytes.count + 1
-                let startWriter = !state.started
-                state.started = true
-                if startWriter { startThread() }
-                if state.writing { return false }
-                state.writing = true
-                return true
+        line.withUTF8 { write(bytes: UnsafeRawBufferPointer($0)) }
+    }
+
+    /// Queues one line given as UTF-8 bytes (a newline is added); never blocks on the file descriptor.
+    public func write(line: [UInt8]) {
+        line.withUnsafeBytes { write(bytes: $0) }
+    }
+
+    private func write(bytes: UnsafeRawBufferPointer) {
+        let signal = state.withLock { state -> Bool in
+            guard state.pending.count + bytes.count + 1 <= capacity else {
+                state.dropped += 1
+                return false
             }
+            state.pending.append(contentsOf: bytes)
+            state.pending.append(0x0A)
+            state.accepted += bytes.count + 1
+            let startWriter = !state.started
+            state.started = true
+            if startWriter { startThread() }
+            if state.writing { return false }
+            state.writing = true
+            return true
         }
         if signal { wake.signal() }
     }

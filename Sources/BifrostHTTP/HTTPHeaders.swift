@@ -19,9 +19,17 @@ public struct HTTPHeaders: Sendable, Sequence {
         fields = []
     }
 
+    /// Empty headers with room for `fieldCount` fields of `byteCount` bytes in total, so that adding
+    /// them allocates twice at most.
+    public init(reservingFields fieldCount: Int, bytes byteCount: Int) {
+        self.init()
+        fields.reserveCapacity(fieldCount)
+        bytes.reserveCapacity(byteCount)
+    }
+
     /// Headers built from name/value pairs, in order.
     public init(_ pairs: [(String, String)]) {
-        self.init()
+        self.init(reservingFields: pairs.count, bytes: pairs.reduce(0) { $0 + $1.0.utf8.count + $1.1.utf8.count })
         for (name, value) in pairs { add(name: name, value: value) }
     }
 

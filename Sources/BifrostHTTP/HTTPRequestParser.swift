@@ -119,6 +119,7 @@ private struct HeadDecoder {
 
         // Header fields.
         var fields: [HTTPHeaders.Field] = []
+        fields.reserveCapacity(16)  // one allocation for a usual head instead of one per doubling
         fields.reserveCapacity(12)
         var contentLength: Int?
         var contentLengthSeen = false

@@ -7,7 +7,7 @@ import Synchronization
 /// A response for a connection that has since closed is dropped.
 public final class HTTPResponder: Sendable {
     private let loop: EventLoop
-    private let connection: ConnectionReference
+    private let connection: LoopBound<HTTPServerConnection>
     private let sequence: UInt64
     private let cancellation = Mutex<CancellationState>(CancellationState())
 
@@ -22,7 +22,7 @@ public final class HTTPResponder: Sendable {
 
     init(loop: EventLoop, connection: HTTPServerConnection, sequence: UInt64) {
         self.loop = loop
-        self.connection = ConnectionReference(connection)
+        self.connection = LoopBound(connection)
         self.sequence = sequence
     }
 
@@ -113,8 +113,3 @@ public enum HTTPServerError: Error, Sendable, Equatable {
     case clientGone
 }
 
-/// Carries a loop-confined connection inside Sendable closures; it is only dereferenced on its loop.
-struct ConnectionReference: @unchecked Sendable {
-    let value: HTTPServerConnection
-    init(_ value: HTTPServerConnection) { self.value = value }
-}

@@ -14,10 +14,14 @@ public struct HTTPResponse: Sendable {
 
     /// A JSON response from already-encoded bytes.
     public static func json(_ status: HTTPStatus, _ body: [UInt8], headers: HTTPHeaders = HTTPHeaders()) -> HTTPResponse {
+        guard !headers.isEmpty else { return HTTPResponse(status: status, headers: jsonContentType, body: body) }
         var headers = headers
         headers.add(name: "Content-Type", value: "application/json")
         return HTTPResponse(status: status, headers: headers, body: body)
     }
+
+    /// Shared by every JSON response without headers of its own (no allocation per response).
+    private static let jsonContentType = HTTPHeaders([("Content-Type", "application/json")])
 
     /// A JSON response from an encoded string.
     public static func json(_ status: HTTPStatus, _ body: String, headers: HTTPHeaders = HTTPHeaders()) -> HTTPResponse {

@@ -19,7 +19,7 @@ final class HTTPServerState: Sendable {
 public final class HTTPServer: Sendable {
     public let configuration: HTTPServerConfiguration
     private let group: EventLoopGroup
-    private let contexts: [LoopContextReference]
+    private let contexts: [LoopBound<ServerLoopContext>]
     private let state = HTTPServerState()
     private let boundPort = Atomic<Int>(0)
     private let lifecycle = Mutex<Lifecycle>(.idle)
@@ -38,7 +38,7 @@ public final class HTTPServer: Sendable {
         self.logger = logger
         let state = self.state
         contexts = group.loops.map {
-            LoopContextReference(ServerLoopContext(loop: $0, configuration: configuration, handler: handler,
+            LoopBound(ServerLoopContext(loop: $0, configuration: configuration, handler: handler,
                                                    tls: tls, logger: logger, shared: state, observer: observer))
         }
     }
@@ -140,8 +140,3 @@ public enum HTTPServerStartError: Error, CustomStringConvertible {
     }
 }
 
-/// Moves a loop-confined context into closures that run on its loop.
-struct LoopContextReference: @unchecked Sendable {
-    let value: ServerLoopContext
-    init(_ value: ServerLoopContext) { self.value = value }
-}

@@ -4,11 +4,10 @@
 extension EventLoop: TaskExecutor {
     public func enqueue(_ job: consuming ExecutorJob) {
         let job = UnownedJob(job)
-        let executor = asUnownedTaskExecutor()
         if inEventLoop {
-            deferTask { job.runSynchronously(on: executor) }
+            deferJob(job)
         } else {
-            execute { job.runSynchronously(on: executor) }
+            enqueueRemote(.job(job))
         }
     }
 }

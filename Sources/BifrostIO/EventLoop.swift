@@ -24,7 +24,7 @@ public final class EventLoop: @unchecked Sendable {
     public let index: Int
 
     // Cross-thread state.
-    private let inbox = Mutex<[@Sendable () -> Void]>([])
+    private let inbox = Mutex<[RemoteWork]>([])
     private let wakeRequested = Atomic<Bool>(false)
     /// The loop thread's `pthread_t` (an integer on Linux), 0 before the loop starts.
     private let threadID = Atomic<UInt>(0)
@@ -35,7 +35,10 @@ public final class EventLoop: @unchecked Sendable {
     private var handlers: [Slot?] = []
     private var nextRegistrationID: UInt32 = 1
     private var timers = TimerQueue()
-    private var localTasks: [() -> Void] = []
+    private var localTasks: [LocalWork] = []
+    /// The batch being run; swapped with the queues so that neither reallocates per iteration.
+    private var runningLocal: [LocalWork] = []
+    private var runningRemote: [RemoteWork] = []
     private var running = true
     /// Monotonic time at the start of the current iteration, in nanoseconds.
     public private(set) var now: UInt64 = MonotonicClock.now()
@@ -46,6 +49,18 @@ public final class EventLoop: @unchecked Sendable {
     }
 
     private static let wakeData: UInt64 = .max
+
+    /// Queued work: a closure, or a Swift task's job (kept unwrapped: wrapping it in a closure
+    /// would allocate once per resumption).
+    enum LocalWork {
+        case closure(() -> Void)
+        case job(UnownedJob)
+    }
+
+    enum RemoteWork: Sendable {
+        case closure(@Sendable () -> Void)
+        case job(UnownedJob)
+    }
 
     init(index: Int) throws {
         self.index = index
@@ -67,7 +82,11 @@ public final class EventLoop: @unchecked Sendable {
 
     /// Runs `task` on the loop thread. From the loop itself it runs after the current event batch.
     public func execute(_ task: @escaping @Sendable () -> Void) {
-        inbox.withLock { $0.append(task) }
+        enqueueRemote(.closure(task))
+    }
+
+    func enqueueRemote(_ work: RemoteWork) {
+        inbox.withLock { $0.append(work) }
         if !wakeRequested.exchange(true, ordering: .acquiringAndReleasing) {
             var one: UInt64 = 1
             _ = Glibc.write(wakeFD, &one, 8)
@@ -84,7 +103,12 @@ public final class EventLoop: @unchecked Sendable {
     /// Runs `task` on the loop thread at the end of the current iteration, without a wake-up.
     /// Must be called on the loop thread.
     public func deferTask(_ task: @escaping () -> Void) {
-        localTasks.append(task)
+        localTasks.append(.closure(task))
+    }
+
+    /// Queues a Swift task's job to run after the current event batch. Must be called on the loop thread.
+    func deferJob(_ job: UnownedJob) {
+        localTasks.append(.job(job))
     }
 
     /// Registers `fd` for `events`; the handler is kept until ``deregister(_:)``.
@@ -183,18 +207,25 @@ public final class EventLoop: @unchecked Sendable {
     }
 
     private func runTasks() {
-        let remote = inbox.withLock { tasks -> [@Sendable () -> Void] in
-            let taken = tasks
-            tasks.removeAll(keepingCapacity: true)
-            return taken
+        inbox.withLock { swap(&$0, &runningRemote) }
+        for work in runningRemote {
+            switch work {
+            case .closure(let task): task()
+            case .job(let job): job.runSynchronously(on: asUnownedTaskExecutor())
+            }
         }
-        for task in remote { task() }
+        runningRemote.removeAll(keepingCapacity: true)
         // Local tasks may defer more tasks; run them in rounds so none is starved.
         var rounds = 0
         while !localTasks.isEmpty && rounds < 16 {
-            let batch = localTasks
-            localTasks.removeAll(keepingCapacity: true)
-            for task in batch { task() }
+            swap(&localTasks, &runningLocal)
+            for work in runningLocal {
+                switch work {
+                case .closure(let task): task()
+                case .job(let job): job.runSynchronously(on: asUnownedTaskExecutor())
+                }
+            }
+            runningLocal.removeAll(keepingCapacity: true)
             rounds += 1
         }
     }

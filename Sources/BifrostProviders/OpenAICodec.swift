@@ -1,8 +1,8 @@
 import BifrostCore
 import BifrostPluginKit
 
-/// OpenAI's wire format, written and read without Codable: request bodies from a
-/// ``BifrostRequest``, responses and stream chunks into ``BifrostResponse``.
+/// OpenAI's wire format, written without Codable: request bodies from a ``BifrostRequest``; usage
+/// and integers from parsed stream chunks. Whole responses are read by ``OpenAIResponseDecoder``.
 enum OpenAICodec {
     /// The request body: known parameters by name, then `extra` parameters untouched.
     static func requestBody(_ request: BifrostRequest, stream: Bool) -> [UInt8] {
@@ -83,63 +83,6 @@ enum OpenAICodec {
         }
         writer.close()
         return writer.bytes
-    }
-
-    /// The response to `request` in `value`: a completion, or an embeddings list for embedding
-    /// requests; a 502 when the JSON is not one.
-    static func decode(_ value: JSONValue, request: BifrostRequest, provider: String, now: Int) throws(BifrostError) -> BifrostResponse {
-        let kind = request.input.kind
-        let decoded = kind == .embedding
-            ? embeddings(value, request: request, provider: provider, now: now)
-            : response(value, kind: kind, request: request, provider: provider, now: now)
-        guard let decoded else {
-            throw BifrostError(message: "\(provider) returned JSON that is not a \(kind.rawValue) response", type: "invalid_response",
-                               statusCode: 502)
-        }
-        return decoded
-    }
-
-    /// A `chat.completion` or `text_completion` body; nil when it is not one.
-    static func response(_ value: JSONValue, kind: RequestKind, request: BifrostRequest, provider: String, now: Int) -> BifrostResponse? {
-        guard case .object = value else { return nil }
-        var choices: [Choice] = []
-        if case .array(let items)? = value["choices"] {
-            for (offset, item) in items.enumerated() {
-                choices.append(Choice(index: integer(item["index"]) ?? offset, message: item["message"].flatMap(message),
-                                      text: item["text"]?.stringValue, finishReason: item["finish_reason"]?.stringValue))
-            }
-        }
-        return BifrostResponse(id: value["id"]?.stringValue ?? "",
-                               object: value["object"]?.stringValue ?? (kind == .textCompletion ? "text_completion" : "chat.completion"),
-                               created: integer(value["created"]) ?? now, model: value["model"]?.stringValue ?? request.model,
-                               choices: choices, usage: usage(value["usage"]), systemFingerprint: value["system_fingerprint"]?.stringValue,
-                               extraFields: ExtraFields(provider: provider, model: request.model))
-    }
-
-    /// An embeddings list body.
-    static func embeddings(_ value: JSONValue, request: BifrostRequest, provider: String, now: Int) -> BifrostResponse? {
-        guard case .array(let items)? = value["data"] else { return nil }
-        var data: [Embedding] = []
-        for (offset, item) in items.enumerated() {
-            guard case .array(let numbers)? = item["embedding"] else { return nil }
-            data.append(Embedding(index: integer(item["index"]) ?? offset, embedding: numbers.compactMap(\.numberValue)))
-        }
-        return BifrostResponse(id: "", object: "list", created: now, model: value["model"]?.stringValue ?? request.model,
-                               usage: usage(value["usage"]), data: data, extraFields: ExtraFields(provider: provider, model: request.model))
-    }
-
-    static func message(_ value: JSONValue) -> BifrostMessage? {
-        guard case .object = value else { return nil }
-        var message = BifrostMessage(role: value["role"]?.stringValue ?? "")
-        if let text = value["content"]?.stringValue { message.content = .text(text) }
-        if case .array(let calls)? = value["tool_calls"] {
-            message.toolCalls = calls.compactMap { call in
-                guard let name = call["function"]?["name"]?.stringValue else { return nil }
-                return ToolCall(id: call["id"]?.stringValue ?? "", name: name, arguments: call["function"]?["arguments"]?.stringValue ?? "")
-            }
-        }
-        message.name = value["name"]?.stringValue
-        return message
     }
 
     static func usage(_ value: JSONValue?) -> Usage? {

@@ -9,10 +9,11 @@ extension UpstreamCall {
     /// provider JSON when `send_back_raw_response` is on).
     func openAICompletion(_ request: BifrostRequest, to endpoint: ParsedURL, key: ProviderKey, context: BifrostContext,
                           sendBackRawResponse: Bool) async throws -> BifrostResponse {
-        let (value, latency) = try await json(OpenAICodec.requestBody(request, stream: false), to: endpoint, key: key, context: context)
-        var result = try OpenAICodec.decode(value, request: request, provider: provider, now: Int(Date().timeIntervalSince1970))
+        let (bytes, latency) = try await call(OpenAICodec.requestBody(request, stream: false), to: endpoint, key: key, context: context)
+        let decoder = OpenAIResponseDecoder(request: request, provider: provider, now: Int(Date().timeIntervalSince1970))
+        var result = try decoder.decode(bytes)
         result.extraFields.latency = UpstreamCall.milliseconds(latency)
-        if sendBackRawResponse { result.extraFields.rawResponse = value }
+        if sendBackRawResponse { result.extraFields.rawResponse = try? JSONParser.parse(bytes) }
         return result
     }
 

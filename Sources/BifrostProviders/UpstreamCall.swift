@@ -30,6 +30,7 @@ struct UpstreamCall: Sendable {
     private let keyHeader: KeyHeader
     /// The adapter's fixed headers (after the key), then `network_config.extra_headers` sorted by name.
     private let fixedHeaders: [(name: String, value: String)]
+    private let fixedHeadersBytes: Int
     /// `network_config.default_request_timeout_in_seconds`.
     private let requestTimeout: Double
     private let errorMapper: ErrorMapper
@@ -52,6 +53,7 @@ struct UpstreamCall: Sendable {
         let extra = config.network.extraHeaders.sorted { $0.key < $1.key }.map { (name: $0.key, value: $0.value) }
         let overridden = Set(extra.map { $0.name.lowercased() })
         fixedHeaders = defaultHeaders.filter { !overridden.contains($0.name.lowercased()) } + extra
+        fixedHeadersBytes = fixedHeaders.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count }
         requestTimeout = config.network.defaultRequestTimeout
     }
 
@@ -70,19 +72,26 @@ struct UpstreamCall: Sendable {
     /// JSON a 502.
     func json(_ body: [UInt8], to endpoint: ParsedURL, key: ProviderKey, context: BifrostContext) async throws
         -> (value: JSONValue, latency: Duration) {
-        let started = ContinuousClock.now
-        let response = try await send(body, to: endpoint, key: key, context: context, stream: false)
-        let bytes = try await collect(response, from: endpoint)
-        guard (200..<300).contains(response.status.code) else {
-            throw errorMapper(response.status.code, bytes, response.headers)
-        }
-        let latency = ContinuousClock.now - started
+        let (bytes, latency) = try await call(body, to: endpoint, key: key, context: context)
         do {
             return (try JSONParser.parse(bytes), latency)
         } catch {
             throw BifrostError(message: "\(provider) returned a response that is not valid JSON: \(error)", type: "invalid_response",
                                statusCode: 502)
         }
+    }
+
+    /// Sends `body` and returns the body of a 2xx answer with the time the call took; other statuses
+    /// throw ``ProviderErrors/upstream(status:body:headers:provider:)``.
+    func call(_ body: [UInt8], to endpoint: ParsedURL, key: ProviderKey, context: BifrostContext) async throws
+        -> (body: [UInt8], latency: Duration) {
+        let started = ContinuousClock.now
+        let response = try await send(body, to: endpoint, key: key, context: context, stream: false)
+        let bytes = try await collect(response, from: endpoint)
+        guard (200..<300).contains(response.status.code) else {
+            throw errorMapper(response.status.code, bytes, response.headers)
+        }
+        return (bytes, ContinuousClock.now - started)
     }
 
     /// Sends `body` for a stream and, once a 2xx head arrived, relays its Server-Sent Events through
@@ -178,7 +187,7 @@ struct UpstreamCall: Sendable {
 
     /// Content type, accept, the key (when not empty), the fixed headers.
     func headers(key: ProviderKey, stream: Bool) -> HTTPHeaders {
-        var headers = HTTPHeaders()
+        var headers = HTTPHeaders(reservingFields: 3 + fixedHeaders.count, bytes: fixedHeadersBytes + 160)
         headers.add(name: "Content-Type", value: "application/json")
         headers.add(name: "Accept", value: stream ? streamAccept : "application/json")
         if !key.value.isEmpty {

@@ -16,26 +16,83 @@ struct RequestValidationError: Error {
 /// `model`, `params`, `fallbacks: [{provider, model}]`). Unknown top-level fields become
 /// provider-specific parameters, passed through untouched.
 enum CompletionRequestDecoder {
-    /// Fields that are not generation parameters.
-    private static let structural: Set<String> = ["model", "provider", "messages", "prompt", "text", "input", "fallbacks",
-                                                  "stream", "params", "stream_options"]
-
     static func decode(_ body: [UInt8], kind: RequestKind, defaultProvider: String? = nil,
                        knownProviders: Set<String> = []) throws(RequestValidationError) -> BifrostRequest {
-        let root = try object(body)
-        let (provider, model) = try target(root, defaultProvider: defaultProvider, knownProviders: knownProviders)
-        let input = try self.input(root, kind: kind)
-        var params = try parameters(root)
-        if case .object(let nested)? = root["params"] {
+        let fields = try TopLevelFields(body)
+        let (provider, model) = try target(model: fields.model, provider: fields.provider, defaultProvider: defaultProvider,
+                                           knownProviders: knownProviders)
+        let input = try self.input(fields, kind: kind, body: body)
+        var params = try MessageConversion.parameters(fields.known, extra: fields.extra)
+        if case .object(let nested)? = fields.params {
             params = try merge(params, with: nested)
         }
         var stream = false
-        if let value = root["stream"] {
+        if let value = fields.stream {
             guard case .bool(let flag) = value else { throw RequestValidationError(message: "stream must be true or false", param: "stream") }
             stream = flag
         }
         return BifrostRequest(provider: provider, model: model, input: input, params: params,
-                              fallbacks: try fallbacks(root["fallbacks"]), stream: stream)
+                              fallbacks: try fallbacks(fields.fallbacks), stream: stream)
+    }
+
+    /// The top level of an OpenAI-style body, read in one pass without building the messages:
+    /// they are only located here (and checked to be valid JSON), then decoded by ``ChatMessageReader``.
+    private struct TopLevelFields {
+        var model: JSONValue?
+        var provider: JSONValue?
+        var stream: JSONValue?
+        var messages: Range<Int>?
+        var prompt: JSONValue?
+        var text: JSONValue?
+        var input: JSONValue?
+        var fallbacks: JSONValue?
+        var params: JSONValue?
+        var known: [(key: String, value: JSONValue)] = []
+        var extra: [String: JSONValue] = [:]
+
+        init(_ body: [UInt8]) throws(RequestValidationError) {
+            do {
+                self = try JSONReader.read(body) { reader in
+                    guard reader.next == .object else {
+                        try reader.skipValue()  // invalid JSON is reported as such first
+                        throw RequestValidationError(message: "the request body must be a JSON object", param: nil)
+                    }
+                    var fields = TopLevelFields()
+                    try reader.readObject { reader, key in try fields.read(key, from: &reader) }
+                    return fields
+                }
+            } catch let error as RequestValidationError {
+                throw error
+            } catch {
+                throw RequestValidationError(message: body.isEmpty ? "the request body is empty; send a JSON object"
+                                                                   : "the request body is not valid JSON", param: nil)
+            }
+        }
+
+        private init() {}
+
+        private mutating func read(_ key: JSONReader.Key, from reader: inout JSONReader) throws {
+            if key.is("model") { model = try reader.readValue() }
+            else if key.is("messages") { messages = try reader.skipValueRange() }
+            else if key.is("provider") { provider = try reader.readValue() }
+            else if key.is("stream") { stream = try reader.readValue() }
+            else if key.is("prompt") { prompt = try reader.readValue() }
+            else if key.is("text") { text = try reader.readValue() }
+            else if key.is("input") { input = try reader.readValue() }
+            else if key.is("fallbacks") { fallbacks = try reader.readValue() }
+            else if key.is("params") { params = try reader.readValue() }
+            else if key.is("stream_options") { try reader.skipValue() }
+            else {
+                let name = key.string
+                let value = try reader.readValue()
+                if CompletionRequestDecoder.knownParameters.contains(name) {
+                    known.removeAll { $0.key == name }
+                    known.append((name, value))
+                } else {
+                    extra[name] = value
+                }
+            }
+        }
     }
 
     /// The body as a JSON object, or a 400 saying what is wrong with it.
@@ -57,11 +114,16 @@ enum CompletionRequestDecoder {
     /// prefix that is not a configured provider belongs to the model name).
     static func target(_ root: [String: JSONValue], defaultProvider: String?,
                        knownProviders: Set<String> = []) throws(RequestValidationError) -> (String, String) {
-        guard let modelValue = root["model"] else { throw RequestValidationError(message: "model is required", param: "model") }
+        try target(model: root["model"], provider: root["provider"], defaultProvider: defaultProvider, knownProviders: knownProviders)
+    }
+
+    static func target(model modelValue: JSONValue?, provider providerValue: JSONValue?, defaultProvider: String?,
+                       knownProviders: Set<String> = []) throws(RequestValidationError) -> (String, String) {
+        guard let modelValue else { throw RequestValidationError(message: "model is required", param: "model") }
         guard case .string(let model) = modelValue, !model.isEmpty else {
             throw RequestValidationError(message: "model must be a non-empty string", param: "model")
         }
-        if case .string(let provider)? = root["provider"], !provider.isEmpty { return (provider.lowercased(), model) }
+        if case .string(let provider)? = providerValue, !provider.isEmpty { return (provider.lowercased(), model) }
         if let slash = model.firstIndex(of: "/") {
             let provider = model[..<slash].lowercased()
             if let defaultProvider, !knownProviders.contains(provider) { return (defaultProvider, model) }
@@ -75,21 +137,13 @@ enum CompletionRequestDecoder {
         throw RequestValidationError(message: "model must name its provider, like openai/\(model) (or send \"provider\")", param: "model")
     }
 
-    private static func input(_ root: [String: JSONValue], kind: RequestKind) throws(RequestValidationError) -> RequestInput {
+    private static func input(_ fields: TopLevelFields, kind: RequestKind, body: [UInt8]) throws(RequestValidationError) -> RequestInput {
         switch kind {
         case .chatCompletion:
-            guard let messages = root["messages"] else { throw RequestValidationError(message: "messages is required", param: "messages") }
-            guard case .array(let items) = messages, !items.isEmpty else {
-                throw RequestValidationError(message: "messages must be a non-empty array", param: "messages")
-            }
-            var decoded: [BifrostMessage] = []
-            decoded.reserveCapacity(items.count)
-            for (index, item) in items.enumerated() {
-                decoded.append(try MessageConversion.message(item, path: "messages[\(index)]"))
-            }
-            return .chat(decoded)
+            guard let messages = fields.messages else { throw RequestValidationError(message: "messages is required", param: "messages") }
+            return .chat(try ChatMessageReader.messages(body, range: messages))
         case .textCompletion:
-            guard let prompt = root["prompt"] ?? root["text"] else { throw RequestValidationError(message: "prompt is required", param: "prompt") }
+            guard let prompt = fields.prompt ?? fields.text else { throw RequestValidationError(message: "prompt is required", param: "prompt") }
             switch prompt {
             case .string(let text): return .text(text)
             case .array(let parts) where parts.count == 1: if case .string(let text) = parts[0] { return .text(text) }
@@ -97,7 +151,7 @@ enum CompletionRequestDecoder {
             }
             throw RequestValidationError(message: "prompt must be a string", param: "prompt")
         case .embedding:
-            guard let value = root["input"] else { throw RequestValidationError(message: "input is required", param: "input") }
+            guard let value = fields.input else { throw RequestValidationError(message: "input is required", param: "input") }
             switch value {
             case .string(let text): return .embedding([text])
             case .array(let items):
@@ -114,17 +168,7 @@ enum CompletionRequestDecoder {
         }
     }
 
-    /// Top-level OpenAI parameters; anything unknown goes to `extra`.
-    private static func parameters(_ root: [String: JSONValue]) throws(RequestValidationError) -> ModelParameters {
-        var known: [String: JSONValue] = [:]
-        var extra: [String: JSONValue] = [:]
-        for (name, value) in root where !structural.contains(name) {
-            if Self.knownParameters.contains(name) { known[name] = value } else { extra[name] = value }
-        }
-        return try MessageConversion.parameters(known, extra: extra)
-    }
-
-    private static let knownParameters: Set<String> = ["temperature", "top_p", "top_k", "max_tokens", "max_completion_tokens", "stop",
+    static let knownParameters: Set<String> = ["temperature", "top_p", "top_k", "max_tokens", "max_completion_tokens", "stop",
                                                        "presence_penalty", "frequency_penalty", "response_format", "tools",
                                                        "tool_choice", "parallel_tool_calls", "seed", "user", "stop_sequences"]
 

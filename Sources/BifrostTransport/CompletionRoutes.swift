@@ -14,6 +14,7 @@ import Logging
 struct CompletionRoutes: Sendable {
     let engine: Bifrost
     let logger: Logger
+    let accessLog: AccessLog
     /// The configured provider names.
     let providers: Set<String>
 
@@ -48,10 +49,11 @@ struct CompletionRoutes: Sendable {
         let context = BifrostContext(headers: RequestHeaders(request.headers), executor: responder.eventLoop)
         let engine = self.engine
         let logger = self.logger
+        let accessLog = self.accessLog
         let task = Task(executorPreference: responder.eventLoop) {
             let started = ContinuousClock.now
             var log = RequestLog(method: request.method, route: route)
-            defer { log.write(to: logger, started: started) }
+            defer { log.write(to: logger, accessLog, started: started) }
             let bifrostRequest: BifrostRequest
             do throws(BifrostError) {
                 bifrostRequest = try dialect.decode(request.body)
@@ -136,16 +138,13 @@ struct RequestLog {
     var model: String?
     var status = 500
 
-    func write(to logger: Logger, started: ContinuousClock.Instant) {
+    func write(to logger: Logger, _ accessLog: AccessLog, started: ContinuousClock.Instant) {
         guard logger.logLevel <= .info else { return }
         let elapsed = ContinuousClock.now - started
         let hundredths = elapsed.components.seconds * 100_000 + elapsed.components.attoseconds / 10_000_000_000_000
-        let tenths = (hundredths + 5) / 10  // of a millisecond, rounded
-        var metadata: Logger.Metadata = ["method": .string(method), "route": .string(route), "status": .string(String(status)),
-                                         "latency_ms": .string(String(tenths / 10) + "." + String(tenths % 10))]
-        if let provider { metadata["provider"] = .string(provider) }
-        if let model { metadata["model"] = .string(model) }
-        logger.info("request", metadata: metadata)
+        let tenths = Int((hundredths + 5) / 10)  // of a millisecond, rounded
+        accessLog.record(AccessRecord(method: method, route: route, provider: provider, model: model, status: status,
+                                      latencyTenthsOfMillisecond: tenths), logger: logger)
     }
 }
 

@@ -28,6 +28,8 @@ public struct GatewayOptions: Sendable {
     public var preparedPlugins: [PreparedPlugin] = []
     /// Plugins to run before the built-in ones, in order (direct instantiation).
     public var plugins: [any Plugin] = []
+    /// Where the line per request goes (swift-log unless the embedder gives a faster sink).
+    public var accessLog = AccessLog.logger
 
     public init() {}
 }
@@ -82,7 +84,8 @@ public final class Gateway: Sendable {
         }
         engine = Bifrost(account: StaticAccount(config.engine.providers), providers: ProviderCatalog.factory(client: client),
                          plugins: loaded + options.plugins + [metrics.makePlugin()], options: engineOptions)
-        var router = Gateway.routes(engine: engine, providers: config.engine.providers, logger: logger)
+        var router = Gateway.routes(engine: engine, providers: config.engine.providers, logger: logger,
+                                    accessLog: options.accessLog)
         let exporter = metrics
         router.add("GET", "/metrics") { _, responder in responder.send(exporter.response()) }
         let routes = router
@@ -100,11 +103,12 @@ public final class Gateway: Sendable {
         max(1, (poolSize + max(1, loops) - 1) / max(1, loops))
     }
 
-    static func routes(engine: Bifrost, providers: [String: ProviderConfig], logger: Logger) -> Router {
+    static func routes(engine: Bifrost, providers: [String: ProviderConfig], logger: Logger,
+                       accessLog: AccessLog = .logger) -> Router {
         var router = Router()
         let health = HTTPResponse.json(.ok, "{\"status\":\"ok\"}")
         router.add("GET", "/health") { _, responder in responder.send(health) }
-        CompletionRoutes(engine: engine, logger: logger, providers: Set(providers.keys)).register(into: &router)
+        CompletionRoutes(engine: engine, logger: logger, accessLog: accessLog, providers: Set(providers.keys)).register(into: &router)
         let models = ModelList.response(for: providers)
         router.add("GET", "/v1/models") { _, responder in responder.send(models) }
         router.add("GET", "/openai/v1/models") { _, responder in responder.send(models) }

@@ -3,40 +3,31 @@ import BifrostPluginKit
 /// Builds chat messages and parameters from parsed JSON without another decoding pass.
 /// Errors name the path, e.g. `messages[1].content`.
 enum MessageConversion {
-    static func message(_ value: JSONValue, path: String) throws(RequestValidationError) -> BifrostMessage {
-        guard case .object(let fields) = value else { throw invalid(path, "must be an object") }
-        guard case .string(let role)? = fields["role"] else { throw invalid("\(path).role", "is required and must be a string") }
-        var message = BifrostMessage(role: role)
-        switch fields["content"] {
-        case nil, .null?: break
-        case .string(let text)?: message.content = .text(text)
-        case .array(let parts)?:
+    /// A message's `content`: null, a string or an array of parts.
+    static func content(_ value: JSONValue, path: @autoclosure () -> String) throws(RequestValidationError) -> MessageContent? {
+        switch value {
+        case .null: return nil
+        case .string(let text): return .text(text)
+        case .array(let parts):
             var converted: [ContentPart] = []
-            for (index, part) in parts.enumerated() { converted.append(try contentPart(part, path: "\(path).content[\(index)]")) }
-            message.content = .parts(converted)
-        default: throw invalid("\(path).content", "must be a string or an array of parts")
+            for (index, part) in parts.enumerated() { converted.append(try contentPart(part, path: "\(path()).content[\(index)]")) }
+            return .parts(converted)
+        default: throw invalid("\(path()).content", "must be a string or an array of parts")
         }
-        if let name = fields["name"] {
-            guard case .string(let text) = name else { throw invalid("\(path).name", "must be a string") }
-            message.name = text
-        }
-        if let id = fields["tool_call_id"] {
-            guard case .string(let text) = id else { throw invalid("\(path).tool_call_id", "must be a string") }
-            message.toolCallID = text
-        }
-        if let calls = fields["tool_calls"], calls != .null {
-            guard case .array(let items) = calls else { throw invalid("\(path).tool_calls", "must be an array") }
-            var converted: [ToolCall] = []
-            for (index, item) in items.enumerated() {
-                let itemPath = "\(path).tool_calls[\(index)]"
-                guard let id = item["id"]?.stringValue, let name = item["function"]?["name"]?.stringValue else {
-                    throw invalid(itemPath, "needs id and function.name")
-                }
-                converted.append(ToolCall(id: id, name: name, arguments: item["function"]?["arguments"]?.stringValue ?? ""))
+    }
+
+    /// A message's `tool_calls` (null for none).
+    static func toolCalls(_ value: JSONValue, path: @autoclosure () -> String) throws(RequestValidationError) -> [ToolCall]? {
+        if value == .null { return nil }
+        guard case .array(let items) = value else { throw invalid("\(path()).tool_calls", "must be an array") }
+        var converted: [ToolCall] = []
+        for (index, item) in items.enumerated() {
+            guard let id = item["id"]?.stringValue, let name = item["function"]?["name"]?.stringValue else {
+                throw invalid("\(path()).tool_calls[\(index)]", "needs id and function.name")
             }
-            message.toolCalls = converted
+            converted.append(ToolCall(id: id, name: name, arguments: item["function"]?["arguments"]?.stringValue ?? ""))
         }
-        return message
+        return converted
     }
 
     private static func contentPart(_ value: JSONValue, path: String) throws(RequestValidationError) -> ContentPart {
@@ -54,8 +45,12 @@ enum MessageConversion {
     }
 
     /// Known OpenAI parameters by name; everything else goes to `extra` untouched.
-    static func parameters(_ values: [String: JSONValue], extra: [String: JSONValue]) throws(RequestValidationError) -> ModelParameters {
+    static func parameters(_ given: some Sequence<(key: String, value: JSONValue)>,
+                           extra: [String: JSONValue]) throws(RequestValidationError) -> ModelParameters {
         var params = ModelParameters(extra: extra)
+        // Usually two or three members: a linear search beats hashing each of the names below.
+        let values = ParameterLookup(members: Array(given))
+        if values.members.isEmpty { return params }
         func number(_ key: String) throws(RequestValidationError) -> Double? {
             guard let value = values[key], value != .null else { return nil }
             guard case .number(let number) = value else { throw invalid(key, "must be a number") }
@@ -121,7 +116,16 @@ enum MessageConversion {
         return params
     }
 
-    private static func invalid(_ path: String, _ problem: String) -> RequestValidationError {
+    static func invalid(_ path: String, _ problem: String) -> RequestValidationError {
         RequestValidationError(message: "\(path) \(problem)", param: path)
+    }
+}
+
+/// Parameters by name in a short list.
+private struct ParameterLookup {
+    let members: [(key: String, value: JSONValue)]
+
+    subscript(name: String) -> JSONValue? {
+        members.last { $0.key == name }?.value
     }
 }

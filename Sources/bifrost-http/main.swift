@@ -82,6 +82,11 @@ struct BifrostHTTPCommand: ParsableCommand {
             options.dropExcessRequests = dropExcessRequests
             options.prometheusLabels = Self.labels(prometheusLabels)
             options.preparedPlugins = preparedPlugins
+            // The line per request, in the same format, without swift-log's metadata dictionary.
+            options.accessLog = .sink { record in
+                LineLogHandler.writeLine(level: .info, label: logger.label, fields: record.fields, source: "BifrostTransport",
+                                         message: "request")
+            }
             gateway = try Gateway(config: gatewayConfig, host: host, port: port, options: options, logger: logger)
             try gateway.start()
         } catch let error as PluginLoadError {

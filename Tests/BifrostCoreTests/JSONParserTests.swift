@@ -26,6 +26,21 @@ struct JSONParserTests {
         #expect(ours == theirs)
     }
 
+    @Test func numbersMatchStrtodOnTheFastPathAndOffIt() throws {
+        var generator = SystemRandomNumberGenerator()
+        var texts = ["0", "-0", "0.1", "0.7", "-2.5", "123456789012345", "1234567890123456", "0.1234567890123456789",
+                     "9007199254740993", "1e3", "1.5E-7", "0.30000000000000004", "-0.000001", "1e22", "1e23", "123.456e2"]
+        for _ in 0..<2_000 {
+            let whole = UInt64.random(in: 0..<1_000_000_000, using: &generator)
+            let fraction = String(UInt64.random(in: 0..<1_000_000, using: &generator))
+            texts.append("\(whole).\(String(repeating: "0", count: Int.random(in: 0...6, using: &generator)))\(fraction)")
+        }
+        for text in texts {
+            #expect(try parse(text) == .number(strtod(text, nil)), "\(text)")
+        }
+        #expect(try parse("-0").numberValue?.sign == .minus)
+    }
+
     @Test(arguments: [#"{"a":1,}"#, #"[1,]"#, #"{"a" 1}"#, #""unterminated"#, "\"tab\there\"", #""\x""#, "01", "1.", "-", #"{"a":1} x"#,
                       "tru", #""\ud83d""#, "", "[" + String(repeating: "[", count: 200) + String(repeating: "]", count: 201)])
     func rejectsInvalidJSON(_ text: String) {

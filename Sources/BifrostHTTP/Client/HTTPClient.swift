@@ -12,7 +12,7 @@ import Synchronization
 public final class HTTPClient: Sendable {
     public let configuration: HTTPClientConfiguration
     private let group: EventLoopGroup
-    private let pools: [PoolReference]
+    private let pools: [LoopBound<HTTPClientPool>]
 
     /// Creates a client; fails when the TLS configuration cannot be loaded (e.g. a missing CA file).
     /// A client with certificate verification turned off says so in the log, loudly.
@@ -31,7 +31,7 @@ public final class HTTPClient: Sendable {
             }
         }
         pools = group.loops.map {
-            PoolReference(HTTPClientPool(loop: $0, configuration: configuration, tlsContext: tlsContext, environment: environment))
+            LoopBound(HTTPClientPool(loop: $0, configuration: configuration, tlsContext: tlsContext, environment: environment))
         }
     }
 
@@ -84,15 +84,10 @@ public final class HTTPClient: Sendable {
         for pool in pools { await onLoop(pool) { $0.closeAll() } }
     }
 
-    private func onLoop<T: Sendable>(_ pool: PoolReference, _ body: @escaping @Sendable (HTTPClientPool) -> T) async -> T {
+    private func onLoop<T: Sendable>(_ pool: LoopBound<HTTPClientPool>, _ body: @escaping @Sendable (HTTPClientPool) -> T) async -> T {
         await withCheckedContinuation { continuation in
             pool.value.loop.execute { continuation.resume(returning: body(pool.value)) }
         }
     }
 }
 
-/// Carries a loop-confined pool into closures that run on its loop.
-struct PoolReference: @unchecked Sendable {
-    let value: HTTPClientPool
-    init(_ value: HTTPClientPool) { self.value = value }
-}

@@ -66,8 +66,9 @@ final class BodyStream: Sendable {
 
     // MARK: Producer (the connection's loop)
 
-    /// Adds a chunk; returns false when the producer should pause until `onDrain` runs.
-    func push(_ chunk: [UInt8], onDrain: @escaping @Sendable () -> Void) -> Bool {
+    /// Adds a chunk; returns false when the producer should pause until the handler from `makeDrainHandler`
+    /// runs (it is asked for only then).
+    func push(_ chunk: [UInt8], makeDrainHandler: () -> @Sendable () -> Void) -> Bool {
         guard !chunk.isEmpty else { return true }
         let (waiter, belowWatermark) = state.withLock { state -> (CheckedContinuation<[UInt8]?, any Error>?, Bool) in
             guard !state.cancelled else { return (nil, true) }
@@ -78,7 +79,7 @@ final class BodyStream: Sendable {
             state.chunks.append(chunk)
             state.bufferedBytes += chunk.count
             if state.bufferedBytes > highWatermark {
-                state.onDrain = onDrain
+                state.onDrain = makeDrainHandler()
                 return (nil, false)
             }
             return (nil, true)

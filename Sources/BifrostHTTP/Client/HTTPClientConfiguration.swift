@@ -60,14 +60,37 @@ public struct HTTPProxyEndpoint: Sendable, Hashable {
 extension HTTPClientProxy {
     /// The proxy to use for `origin`, or nil to connect directly.
     func endpoint(for origin: HTTPOrigin, environment: [String: String]) -> HTTPProxyEndpoint? {
-        switch self {
+        ProxyRoutes(self, environment: environment).endpoint(for: origin)
+    }
+}
+
+/// An ``HTTPClientProxy`` with the environment read and parsed once, so that choosing the proxy
+/// for a request is a few comparisons.
+struct ProxyRoutes {
+    private let mode: HTTPClientProxy
+    private let noProxy: NoProxyList
+    private let httpsProxy: HTTPProxyEndpoint?
+    private let httpProxy: HTTPProxyEndpoint?
+
+    init(_ mode: HTTPClientProxy, environment: [String: String]) {
+        self.mode = mode
+        noProxy = NoProxyList(environment["NO_PROXY"] ?? environment["no_proxy"] ?? "")
+        func proxy(_ names: [String]) -> HTTPProxyEndpoint? {
+            guard let url = names.lazy.compactMap({ environment[$0] }).first(where: { !$0.isEmpty }) else { return nil }
+            return try? HTTPProxyEndpoint(url: url.contains("://") ? url : "http://" + url)
+        }
+        httpsProxy = proxy(["HTTPS_PROXY", "https_proxy"])
+        httpProxy = proxy(["HTTP_PROXY", "http_proxy"])
+    }
+
+    /// The proxy to use for `origin`, or nil to connect directly.
+    func endpoint(for origin: HTTPOrigin) -> HTTPProxyEndpoint? {
+        switch mode {
         case .none: return nil
         case .http(let endpoint): return endpoint
         case .environment:
-            if NoProxyList(environment["NO_PROXY"] ?? environment["no_proxy"] ?? "").matches(origin) { return nil }
-            let names = origin.secure ? ["HTTPS_PROXY", "https_proxy"] : ["HTTP_PROXY", "http_proxy"]
-            guard let url = names.lazy.compactMap({ environment[$0] }).first(where: { !$0.isEmpty }) else { return nil }
-            return try? HTTPProxyEndpoint(url: url.contains("://") ? url : "http://" + url)
+            guard let proxy = origin.secure ? httpsProxy : httpProxy, !noProxy.matches(origin) else { return nil }
+            return proxy
         }
     }
 }

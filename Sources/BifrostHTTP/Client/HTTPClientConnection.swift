@@ -70,9 +70,9 @@ final class HTTPClientConnection: IOEventHandler, TimerTarget {
         attach(exchange)
         let target = key.proxy.map { ($0.host, $0.port) } ?? (key.origin.host, key.origin.port)
         setTimeout(.connect, seconds: exchange.request.timeouts.connect)
-        let reference = WeakReference(self)
+        let reference = LoopBound(self)
         Resolver.resolve(host: target.0, port: target.1) { [loop] result in
-            loop.execute { reference.value?.resolved(result) }
+            loop.execute { reference.value.resolved(result) }
         }
     }
 
@@ -442,9 +442,10 @@ final class HTTPClientConnection: IOEventHandler, TimerTarget {
             }
         }
         if !payload.isEmpty {
-            let reference = WeakReference(self)
             let hasRoom = stream.push(payload) { [loop] in
-                loop.execute { reference.value?.resumeReading() }
+                // Built only when the reader falls behind: a weak reference costs this connection a side table.
+                let reference = WeakReference(self)
+                return { loop.execute { reference.value?.resumeReading() } }
             }
             if !hasRoom { readPaused = true }
         }

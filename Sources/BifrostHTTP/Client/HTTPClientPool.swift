@@ -14,7 +14,8 @@ final class HTTPClientPool {
     let loop: EventLoop
     let configuration: HTTPClientConfiguration
     let tlsContext: TLSContext
-    let environment: [String: String]
+    /// The proxy (or none) for each origin.
+    let proxies: ProxyRoutes
     /// TLS sessions for resumption, per key.
     var sessions: [PoolKey: TLSSession] = [:]
     let readBuffer: UnsafeMutableRawBufferPointer
@@ -36,7 +37,7 @@ final class HTTPClientPool {
         self.loop = loop
         self.configuration = configuration
         self.tlsContext = tlsContext
-        self.environment = environment
+        proxies = ProxyRoutes(configuration.proxy, environment: environment)
         readBuffer = .allocate(byteCount: 64 * 1024, alignment: 16)
     }
 
@@ -46,27 +47,22 @@ final class HTTPClientPool {
 
     /// Starts `exchange`: on an idle connection, a new one, or after waiting for one.
     func execute(_ exchange: ClientExchange) {
-        let key = PoolKey(origin: exchange.request.origin,
-                          proxy: configuration.proxy.endpoint(for: exchange.request.origin, environment: environment))
-        var entry = entries[key, default: Entry()]
-        while let connection = entry.idle.popLast() {
+        let key = PoolKey(origin: exchange.request.origin, proxy: proxies.endpoint(for: exchange.request.origin))
+        // Entries are mutated in place: a copied-out entry would make its arrays copy on write.
+        while let connection = entries[key]?.idle.popLast() {
             if connection.isUsableForReuse() {
-                entries[key] = entry
                 connection.run(exchange)
                 return
             }
-            entries[key] = entry
             connection.close()
-            entry = entries[key, default: Entry()]
         }
-        if entry.open < configuration.maxConnectionsPerOrigin {
-            entry.open += 1
-            entries[key] = entry
-            open(key, for: exchange)
+        let open = entries[key]?.open ?? 0
+        if open < configuration.maxConnectionsPerOrigin {
+            entries[key, default: Entry()].open += 1
+            self.open(key, for: exchange)
             return
         }
-        entry.waiting.append(exchange)
-        entries[key] = entry
+        entries[key, default: Entry()].waiting.append(exchange)
         exchange.cancelHandler = { [unowned self] error in
             removeWaiting(exchange, key: key)
             exchange.fail(error)
@@ -88,15 +84,11 @@ final class HTTPClientPool {
 
     /// A connection finished its exchange and may be reused.
     func connectionBecameIdle(_ connection: HTTPClientConnection) {
-        var entry = entries[connection.key, default: Entry()]
-        if !entry.waiting.isEmpty {
-            let next = entry.waiting.removeFirst()
-            entries[connection.key] = entry
+        if entries[connection.key]?.waiting.isEmpty == false, let next = entries[connection.key]?.waiting.removeFirst() {
             connection.run(next)
             return
         }
-        entry.idle.append(connection)
-        entries[connection.key] = entry
+        entries[connection.key, default: Entry()].idle.append(connection)
         connection.parkIdle(seconds: configuration.idleTimeout)
     }
 

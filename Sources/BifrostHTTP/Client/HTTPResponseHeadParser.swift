@@ -71,6 +71,7 @@ struct HTTPResponseHeadParser {
         let reason = String(decoding: storage[reasonStart..<position], as: UTF8.self)
         position += 2
         var fields: [HTTPHeaders.Field] = []
+        fields.reserveCapacity(16)  // one allocation for a usual head instead of one per doubling
         while !(position + 1 < storage.count && storage[position] == 0x0D && storage[position + 1] == 0x0A) {
             switch HeadBoundary.parseFieldLine(storage, at: &position) {
             case .success(let field): fields.append(field)

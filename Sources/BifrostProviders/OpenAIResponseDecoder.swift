@@ -1,0 +1,172 @@
+import BifrostCore
+import BifrostPluginKit
+
+/// Reads an OpenAI `chat.completion`, `text_completion` or embeddings list straight from the bytes
+/// with a ``JSONReader``: no ``JSONValue`` tree, no dictionaries. Members of the wrong type are
+/// ignored as if absent; unknown members are skipped (still checked to be valid JSON).
+struct OpenAIResponseDecoder {
+    let request: BifrostRequest
+    let provider: String
+    let now: Int
+
+    /// The response in `bytes`; a 502 when they are not JSON or not this kind of response.
+    func decode(_ bytes: [UInt8]) throws(BifrostError) -> BifrostResponse {
+        let kind = request.input.kind
+        let decoded: BifrostResponse?
+        do {
+            decoded = try JSONReader.read(bytes) { reader in
+                guard reader.next == .object else { return nil }
+                return kind == .embedding ? try embeddings(&reader) : try completion(&reader, kind: kind)
+            }
+        } catch {
+            throw BifrostError(message: "\(provider) returned a response that is not valid JSON: \(error)", type: "invalid_response",
+                               statusCode: 502)
+        }
+        guard let decoded else {
+            throw BifrostError(message: "\(provider) returned JSON that is not a \(kind.rawValue) response", type: "invalid_response",
+                               statusCode: 502)
+        }
+        return decoded
+    }
+
+    private func completion(_ reader: inout JSONReader, kind: RequestKind) throws -> BifrostResponse {
+        var id: String?, object: String?, created: Int?, model: String?, fingerprint: String?
+        var choices: [Choice] = []
+        var usage: Usage?
+        try reader.readObject { reader, key in
+            if key.is("id") { id = try reader.stringOrSkip() }
+            else if key.is("object") { object = try reader.stringOrSkip() }
+            else if key.is("created") { created = try reader.integerOrSkip() }
+            else if key.is("model") { model = try reader.stringOrSkip() }
+            else if key.is("choices") && reader.next == .array {
+                choices = []
+                try reader.readArray { reader in
+                    guard reader.next == .object else {
+                        choices.append(Choice(index: choices.count))
+                        return try reader.skipValue()
+                    }
+                    choices.append(try choice(&reader, offset: choices.count))
+                }
+            }
+            else if key.is("usage") { usage = try Self.usage(&reader) }
+            else if key.is("system_fingerprint") { fingerprint = try reader.stringOrSkip() }
+            else { try reader.skipValue() }
+        }
+        return BifrostResponse(id: id ?? "", object: object ?? (kind == .textCompletion ? "text_completion" : "chat.completion"),
+                               created: created ?? now, model: model ?? request.model, choices: choices, usage: usage,
+                               systemFingerprint: fingerprint, extraFields: ExtraFields(provider: provider, model: request.model))
+    }
+
+    private func choice(_ reader: inout JSONReader, offset: Int) throws -> Choice {
+        var index: Int?, message: BifrostMessage?, text: String?, finishReason: String?
+        try reader.readObject { reader, key in
+            if key.is("index") { index = try reader.integerOrSkip() }
+            else if key.is("message") && reader.next == .object { message = try Self.message(&reader) }
+            else if key.is("text") { text = try reader.stringOrSkip() }
+            else if key.is("finish_reason") { finishReason = try reader.stringOrSkip() }
+            else { try reader.skipValue() }
+        }
+        return Choice(index: index ?? offset, message: message, text: text, finishReason: finishReason)
+    }
+
+    /// An assistant message: role, text content, tool calls (those without a function name are dropped), name.
+    static func message(_ reader: inout JSONReader) throws -> BifrostMessage {
+        var message = BifrostMessage(role: "")
+        try reader.readObject { reader, key in
+            if key.is("role") { message.role = try reader.stringOrSkip() ?? "" }
+            else if key.is("content") { if let text = try reader.stringOrSkip() { message.content = .text(text) } }
+            else if key.is("tool_calls") && reader.next == .array {
+                var calls: [ToolCall] = []
+                try reader.readArray { reader in
+                    guard reader.next == .object else { return try reader.skipValue() }
+                    if let call = try toolCall(&reader) { calls.append(call) }
+                }
+                message.toolCalls = calls
+            }
+            else if key.is("name") { message.name = try reader.stringOrSkip() }
+            else { try reader.skipValue() }
+        }
+        return message
+    }
+
+    private static func toolCall(_ reader: inout JSONReader) throws -> ToolCall? {
+        var id: String?, name: String?, arguments: String?
+        try reader.readObject { reader, key in
+            if key.is("id") { id = try reader.stringOrSkip() }
+            else if key.is("function") && reader.next == .object {
+                try reader.readObject { reader, key in
+                    if key.is("name") { name = try reader.stringOrSkip() }
+                    else if key.is("arguments") { arguments = try reader.stringOrSkip() }
+                    else { try reader.skipValue() }
+                }
+            }
+            else { try reader.skipValue() }
+        }
+        guard let name else { return nil }
+        return ToolCall(id: id ?? "", name: name, arguments: arguments ?? "")
+    }
+
+    /// `usage`: token counts (missing ones count 0) and `prompt_tokens_details.cached_tokens`; nil when not an object.
+    static func usage(_ reader: inout JSONReader) throws -> Usage? {
+        guard reader.next == .object else {
+            try reader.skipValue()
+            return nil
+        }
+        var prompt: Int?, completion: Int?, total: Int?, cached: Int?
+        try reader.readObject { reader, key in
+            if key.is("prompt_tokens") { prompt = try reader.integerOrSkip() }
+            else if key.is("completion_tokens") { completion = try reader.integerOrSkip() }
+            else if key.is("total_tokens") { total = try reader.integerOrSkip() }
+            else if key.is("prompt_tokens_details") && reader.next == .object {
+                try reader.readObject { reader, key in
+                    if key.is("cached_tokens") { cached = try reader.integerOrSkip() } else { try reader.skipValue() }
+                }
+            }
+            else { try reader.skipValue() }
+        }
+        return Usage(promptTokens: prompt ?? 0, completionTokens: completion ?? 0, totalTokens: total, cachedTokens: cached)
+    }
+
+    private func embeddings(_ reader: inout JSONReader) throws -> BifrostResponse? {
+        var data: [Embedding]?
+        var valid = true
+        var model: String?
+        var usage: Usage?
+        try reader.readObject { reader, key in
+            if key.is("data") && reader.next == .array {
+                var items: [Embedding] = []
+                try reader.readArray { reader in
+                    guard reader.next == .object, let item = try embedding(&reader, offset: items.count) else {
+                        valid = false
+                        return try reader.skipValue()
+                    }
+                    items.append(item)
+                }
+                data = items
+            }
+            else if key.is("model") { model = try reader.stringOrSkip() }
+            else if key.is("usage") { usage = try Self.usage(&reader) }
+            else { try reader.skipValue() }
+        }
+        guard let data, valid else { return nil }
+        return BifrostResponse(id: "", object: "list", created: now, model: model ?? request.model, usage: usage, data: data,
+                               extraFields: ExtraFields(provider: provider, model: request.model))
+    }
+
+    /// One embedding; nil when it has no `embedding` array.
+    private func embedding(_ reader: inout JSONReader, offset: Int) throws -> Embedding? {
+        var index: Int?
+        var vector: [Double]?
+        try reader.readObject { reader, key in
+            if key.is("index") { index = try reader.integerOrSkip() }
+            else if key.is("embedding") && reader.next == .array {
+                var numbers: [Double] = []
+                try reader.readArray { reader in if let number = try reader.numberOrSkip() { numbers.append(number) } }
+                vector = numbers
+            }
+            else { try reader.skipValue() }
+        }
+        guard let vector else { return nil }
+        return Embedding(index: index ?? offset, embedding: vector)
+    }
+}
