@@ -15,7 +15,10 @@ struct OpenAIResponseDecoder {
         let decoded: BifrostResponse?
         do {
             decoded = try JSONReader.read(bytes) { reader in
-                guard reader.next == .object else { return nil }
+                guard reader.next == .object else {
+                    try reader.skipValue()  // invalid JSON is reported as such
+                    return nil
+                }
                 return kind == .embedding ? try embeddings(&reader) : try completion(&reader, kind: kind)
             }
         } catch {

@@ -93,6 +93,24 @@ struct LogWriterTests {
                            options: .regularExpression) != nil, "\(line)")
     }
 
+    @Test func aPreformattedLineMatchesTheHandlersLine() {
+        let pipe = Pipe()
+        let writer = LogWriter(fileDescriptor: pipe.writeEnd)
+        let handler = LineLogHandler(label: "bifrost", writer: writer)
+        let logger = Logger(label: "bifrost") { _ in handler }
+        logger.info("request", metadata: ["status": "200", "method": "POST", "latency_ms": "1.5"])
+        LineLogHandler.writeLine(level: .info, label: "bifrost", fields: [("latency_ms", "1.5"), ("method", "POST"), ("status", "200")],
+                                 source: "BifrostCLITests", message: "request", writer: writer)
+        writer.flush()
+        var text = ""
+        for _ in 0..<20 where text.filter({ $0 == "\n" }).count < 2 {
+            text += String(decoding: pipe.read(atLeast: 1), as: UTF8.self)
+        }
+        let lines = text.split(separator: "\n").map { $0.drop { $0 != " " } }  // without the timestamps
+        #expect(lines.count == 2 && lines[0] == lines[1], "\(text)")
+        #expect(lines.first == " info bifrost: latency_ms=1.5 method=POST status=200 [BifrostCLITests] request")
+    }
+
     private func eventuallyTrue(_ condition: () -> Bool) -> Bool {
         for _ in 0..<200 {
             if condition() { return true }

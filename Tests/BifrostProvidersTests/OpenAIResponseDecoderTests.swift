@@ -1,0 +1,66 @@
+@testable import BifrostProviders
+import BifrostPluginKit
+import Testing
+
+@Suite("OpenAI response decoder: straight from the bytes")
+struct OpenAIResponseDecoderTests {
+    private let decoder = OpenAIResponseDecoder(request: chatRequest("openai", "gpt-4o", [.text("user", "Hi")]),
+                                                provider: "openai", now: 1_700_000_000)
+
+    private func decode(_ json: String) throws(BifrostError) -> BifrostResponse { try decoder.decode(Array(json.utf8)) }
+
+    @Test func readsEveryFieldAndSkipsUnknownAndMistypedMembers() throws {
+        let response = try decode(#"""
+            {"id":"chatcmpl-1","object":"chat.completion","created":1711111111,"model":"gpt-4o-2024","service_tier":{"a":[1,{"b":null}]},
+             "choices":[{"index":0,"logprobs":{"content":[{"token":"Hi","logprob":-0.1,"bytes":[72,105]}]},
+                         "message":{"role":"assistant","content":"Hi \"there\" \u00e9","refusal":null,
+                                    "tool_calls":[{"id":"call_1","type":"function","function":{"name":"get","arguments":"{\"a\":1}"}},
+                                                  {"id":"call_2","function":{"arguments":"{}"}}]},
+                         "fin\u0069sh_reason":"tool_calls"},
+                        "not an object"],
+             "usage":{"prompt_tokens":12,"completion_tokens":3,"total_tokens":15,"prompt_tokens_details":{"cached_tokens":8,"audio_tokens":0}},
+             "system_fingerprint":"fp_1"}
+            """#)
+        #expect(response.id == "chatcmpl-1" && response.created == 1_711_111_111 && response.model == "gpt-4o-2024")
+        #expect(response.systemFingerprint == "fp_1")
+        #expect(response.choices.count == 2)
+        let message = try #require(response.choices.first?.message)
+        #expect(message.role == "assistant")
+        #expect(message.content == .text("Hi \"there\" é"))
+        #expect(message.toolCalls == [ToolCall(id: "call_1", name: "get", arguments: #"{"a":1}"#)])  // the nameless call is dropped
+        #expect(response.choices[0].finishReason == "tool_calls")  // an escaped member name still matches
+        #expect(response.choices[1].index == 1 && response.choices[1].message == nil)
+        #expect(response.usage == Usage(promptTokens: 12, completionTokens: 3, totalTokens: 15, cachedTokens: 8))
+        #expect(response.extraFields.provider == "openai" && response.extraFields.model == "gpt-4o")
+    }
+
+    @Test func mistypedFieldsCountAsAbsent() throws {
+        let response = try decode(#"{"id":5,"created":"soon","model":null,"choices":[{"index":"x","message":{"content":["a"]}}],"usage":[]}"#)
+        #expect(response.id == "" && response.created == 1_700_000_000 && response.model == "gpt-4o")
+        #expect(response.choices.first?.index == 0 && response.choices.first?.message?.content == nil)
+        #expect(response.usage == nil)
+    }
+
+    @Test(arguments: [#"{"id":"x","extra":{"a":"\q"}}"#, #"{"choices":[{"logprobs":[1,]}]}"#, #"{"id":"x"} trailing"#, ""])
+    func invalidJSONEvenInASkippedMemberIsA502(_ json: String) {
+        let error = #expect(throws: BifrostError.self) { try decode(json) }
+        #expect(error?.statusCode == 502)
+        #expect(error?.error.message.contains("not valid JSON") == true)
+    }
+
+    @Test func aNonObjectIsNotACompletion() {
+        let error = #expect(throws: BifrostError.self) { try decode("[1,2]") }
+        #expect(error?.statusCode == 502)
+        #expect(error?.error.message.contains("returned JSON that is not a") == true)
+    }
+
+    @Test func embeddingsNeedAnArrayPerItem() throws {
+        let embedding = OpenAIResponseDecoder(request: BifrostRequest(provider: "openai", model: "text-embedding-3-small",
+                                                                      input: .embedding(["a", "b"])),
+                                              provider: "openai", now: 0)
+        let response = try embedding.decode(Array(#"{"object":"list","data":[{"index":1,"embedding":[0.5,-1e-3]},{"embedding":[2]}],"model":"m","usage":{"prompt_tokens":2}}"#.utf8))
+        #expect(response.data == [Embedding(index: 1, embedding: [0.5, -0.001]), Embedding(index: 1, embedding: [2])])
+        #expect(response.model == "m" && response.usage?.promptTokens == 2)
+        #expect(throws: BifrostError.self) { try embedding.decode(Array(#"{"data":[{"index":0}]}"#.utf8)) }
+    }
+}
