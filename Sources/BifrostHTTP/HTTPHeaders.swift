@@ -162,6 +162,25 @@ public struct HTTPHeaders: Sendable, Sequence {
         String(decoding: bytes[Int(field.nameStart)..<Int(field.nameStart + field.nameLength)], as: UTF8.self)
     }
 
+    /// The value of the only field called `name` when it is a plain decimal number (1 to 18 digits,
+    /// nothing else), read without making a string; nil when absent, repeated or anything else.
+    func plainDecimal(_ name: String) -> Int? {
+        let target = name.utf8
+        var found: Field?
+        for field in fields where nameEquals(field, target) {
+            guard found == nil else { return nil }
+            found = field
+        }
+        guard let field = found, (1...18).contains(field.valueLength) else { return nil }
+        var result = 0
+        for index in Int(field.valueStart)..<Int(field.valueStart + field.valueLength) {
+            let digit = bytes[index] &- UInt8(ascii: "0")
+            guard digit < 10 else { return nil }
+            result = result * 10 + Int(digit)
+        }
+        return result
+    }
+
     private func value(_ field: Field) -> String {
         String(decoding: bytes[Int(field.valueStart)..<Int(field.valueStart + field.valueLength)], as: UTF8.self)
     }

@@ -14,7 +14,14 @@ final class SeriesCache<Series: Sendable>: Sendable {
     /// The value that replaces client-controlled label values once the cap is reached.
     static var overflowValue: String { "other" }
 
-    private let series = Mutex<[[String]: Series]>([:])
+    private let state = Mutex(State())
+    private struct State {
+        var series: [[String]: Series] = [:]
+        /// The last label set asked for: traffic repeats its label sets, and comparing a few short
+        /// strings is cheaper than hashing them.
+        var lastValues: [String] = []
+        var last: Series?
+    }
     private let make: @Sendable ([String]) -> Series
     private let limit: Int
     private let boundedIndices: Set<Int>
@@ -27,21 +34,29 @@ final class SeriesCache<Series: Sendable>: Sendable {
 
     /// The series for these label values (in the order the metric declares its labels).
     func callAsFunction(_ values: [String]) -> Series {
-        series.withLock { cache in
-            if let existing = cache[values] { return existing }
-            var key = values
-            if cache.count >= limit {
-                for index in key.indices where !boundedIndices.contains(index) { key[index] = Self.overflowValue }
-                if let existing = cache[key] { return existing }
-            }
-            let created = make(key)
-            cache[key] = created
-            return created
+        state.withLock { state in
+            if let last = state.last, state.lastValues == values { return last }
+            let found = find(values, in: &state.series)
+            state.lastValues = values
+            state.last = found
+            return found
         }
     }
 
+    private func find(_ values: [String], in cache: inout [[String]: Series]) -> Series {
+        if let existing = cache[values] { return existing }
+        var key = values
+        if cache.count >= limit {
+            for index in key.indices where !boundedIndices.contains(index) { key[index] = Self.overflowValue }
+            if let existing = cache[key] { return existing }
+        }
+        let created = make(key)
+        cache[key] = created
+        return created
+    }
+
     /// Label sets created so far (overflow sets included).
-    var count: Int { series.withLock { $0.count } }
+    var count: Int { state.withLock { $0.series.count } }
 }
 
 /// Metric names and buckets shared by the metric groups.

@@ -18,8 +18,10 @@ public struct AccessRecord: Sendable {
 
     /// The fields in name order, as `LineLogHandler` would print them.
     public var fields: [(name: String, value: String)] {
-        var fields: [(name: String, value: String)] = [("latency_ms", latencyMilliseconds), ("method", method)]
+        var fields: [(name: String, value: String)] = []
         fields.reserveCapacity(6)
+        fields.append(("latency_ms", latencyMilliseconds))
+        fields.append(("method", method))
         if let model { fields.append(("model", model)) }
         if let provider { fields.append(("provider", provider)) }
         fields.append(("route", route))

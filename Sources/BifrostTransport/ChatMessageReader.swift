@@ -11,6 +11,7 @@ enum ChatMessageReader {
             return try JSONReader.read(body, range: range) { reader in
                 guard reader.next == .array else { throw notAnArray }
                 var messages: [BifrostMessage] = []
+                messages.reserveCapacity(8)
                 try reader.readArray { reader in messages.append(try message(&reader, index: messages.count)) }
                 guard !messages.isEmpty else { throw notAnArray }
                 return messages
@@ -23,7 +24,7 @@ enum ChatMessageReader {
     }
 
     private static func message(_ reader: inout JSONReader, index: Int) throws -> BifrostMessage {
-        let path = { "messages[\(index)]" }
+        func path() -> String { "messages[\(index)]" }
         guard reader.next == .object else {
             try reader.skipValue()
             throw MessageConversion.invalid(path(), "must be an object")

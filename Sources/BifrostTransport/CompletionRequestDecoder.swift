@@ -58,6 +58,7 @@ enum CompletionRequestDecoder {
                         throw RequestValidationError(message: "the request body must be a JSON object", param: nil)
                     }
                     var fields = TopLevelFields()
+                    fields.known.reserveCapacity(8)
                     try reader.readObject { reader, key in try fields.read(key, from: &reader) }
                     return fields
                 }

@@ -94,6 +94,7 @@ extension HTTPClientResponseHead {
             let codings = headers.lowercasedElements("transfer-encoding")
             return codings.last == "chunked" ? .chunked : .untilClose
         }
+        if let length = headers.plainDecimal("content-length") { return length == 0 ? .none : .contentLength(length) }
         let lengths = headers.values("content-length")
         guard let first = lengths.first else { return .untilClose }
         // Usually one plain value; a list must repeat the same number (RFC 9110 §8.6).
