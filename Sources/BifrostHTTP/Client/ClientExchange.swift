@@ -18,7 +18,7 @@ final class ClientExchange: @unchecked Sendable {
     /// Who to tell when the caller cancels: the pool while queued, the connection once assigned.
     var cancelHandler: ((HTTPClientError) -> Void)?
 
-    private let continuation = Mutex<CheckedContinuation<HTTPClientResponse, any Error>?>(nil)
+    private let continuation = Mutex<UnsafeContinuation<HTTPClientResponse, any Error>?>(nil)
     private var stream: BodyStream?
     private(set) var isFinished = false
 
@@ -32,7 +32,7 @@ final class ClientExchange: @unchecked Sendable {
 
     var host: String { request.origin.authority }
 
-    func setContinuation(_ continuation: CheckedContinuation<HTTPClientResponse, any Error>) {
+    func setContinuation(_ continuation: UnsafeContinuation<HTTPClientResponse, any Error>) {
         self.continuation.withLock { $0 = continuation }
     }
 

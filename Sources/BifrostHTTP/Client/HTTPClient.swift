@@ -43,12 +43,13 @@ public final class HTTPClient: Sendable {
         let loop = loop ?? group.next()
         let pool = pools[loop.index]
         let exchange = ClientExchange(request: request, loop: loop, now: MonotonicClock.now())
+        // Unsafe continuations: the exchange resumes exactly once, under its lock (a checked one costs an allocation).
         return try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { continuation in
+            try await withUnsafeThrowingContinuation { continuation in
                 exchange.setContinuation(continuation)
                 if loop.inEventLoop {
-                    // Already on the loop (the gateway's case): no eventfd wake-up, just after this batch.
-                    loop.deferTask { pool.value.execute(exchange) }
+                    // Already on the loop (the gateway's case): start at once, no hop and no wake-up.
+                    pool.value.execute(exchange)
                 } else {
                     loop.execute { pool.value.execute(exchange) }
                 }

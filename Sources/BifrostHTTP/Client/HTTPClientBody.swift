@@ -51,7 +51,7 @@ final class BodyStream: Sendable {
         var bufferedBytes = 0
         var ended = false
         var failure: HTTPClientError?
-        var waiter: CheckedContinuation<[UInt8]?, any Error>?
+        var waiter: UnsafeContinuation<[UInt8]?, any Error>?
         /// Called (once) when the consumer drained below the low watermark after a pause.
         var onDrain: (@Sendable () -> Void)?
         var onCancel: (@Sendable () -> Void)?
@@ -70,7 +70,7 @@ final class BodyStream: Sendable {
     /// runs (it is asked for only then).
     func push(_ chunk: [UInt8], makeDrainHandler: () -> @Sendable () -> Void) -> Bool {
         guard !chunk.isEmpty else { return true }
-        let (waiter, belowWatermark) = state.withLock { state -> (CheckedContinuation<[UInt8]?, any Error>?, Bool) in
+        let (waiter, belowWatermark) = state.withLock { state -> (UnsafeContinuation<[UInt8]?, any Error>?, Bool) in
             guard !state.cancelled else { return (nil, true) }
             if let waiter = state.waiter {
                 state.waiter = nil
@@ -90,7 +90,7 @@ final class BodyStream: Sendable {
 
     /// Ends the body, successfully or not.
     func finish(_ failure: HTTPClientError? = nil) {
-        let waiter = state.withLock { state -> CheckedContinuation<[UInt8]?, any Error>? in
+        let waiter = state.withLock { state -> UnsafeContinuation<[UInt8]?, any Error>? in
             guard !state.ended else { return nil }
             state.ended = true
             state.failure = failure
@@ -119,7 +119,7 @@ final class BodyStream: Sendable {
         let (ready, drained) = state.withLock { take(from: &$0) }
         drained?()
         if let ready { return try ready.get() }
-        return try await withCheckedThrowingContinuation { continuation in
+        return try await withUnsafeThrowingContinuation { continuation in
             let (result, drained) = state.withLock { state -> (Result<[UInt8]?, HTTPClientError>?, (@Sendable () -> Void)?) in
                 let taken = take(from: &state)  // the producer may have pushed since the first look
                 if taken.result != nil { return taken }

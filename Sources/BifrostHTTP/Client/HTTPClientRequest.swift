@@ -3,15 +3,26 @@ public struct HTTPOrigin: Hashable, Sendable, CustomStringConvertible {
     public let secure: Bool
     public let host: String
     public let port: Int
+    /// `host:port`, bracketing IPv6 literals (made once: errors and logs name it).
+    public let authority: String
 
     public init(secure: Bool, host: String, port: Int) {
         self.secure = secure
         self.host = host
         self.port = port
+        authority = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
     }
 
-    /// `host:port`, bracketing IPv6 literals.
-    public var authority: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+    public static func == (left: HTTPOrigin, right: HTTPOrigin) -> Bool {
+        left.port == right.port && left.secure == right.secure && left.host == right.host
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(secure)
+        hasher.combine(host)
+        hasher.combine(port)
+    }
+
     /// The `Host` header value: the host (an IPv6 address in brackets), with the port unless it is
     /// the scheme's default.
     public var hostHeader: String {
