@@ -70,10 +70,17 @@ public final class Bifrost: Sendable {
         case .success(let value): return value
         case .failure(let error): primaryError = error
         }
-        if !primaryError.fallbacksAllowed || context.isCancelled { throw primaryError }
+        if !primaryError.fallbacksAllowed || context.isCancelled || request.fallbacks.isEmpty { throw primaryError }
+        return try await fallBack(request, after: primaryError, context: context, attempt)
+    }
+
+    /// The walk over `request.fallbacks` once the primary failed (its own frame: the success path
+    /// above stays small).
+    private func fallBack<T>(_ request: BifrostRequest, after primaryError: BifrostError, context: BifrostContext,
+                             _ attempt: (BifrostRequest) async -> Result<T, BifrostError>) async throws(BifrostError) -> T {
         for target in request.fallbacks {
             if account.config(for: target.provider) == nil {
-                options.logger.warning("skipping fallback to an unconfigured provider", metadata: ["provider": "\(target.provider)"])
+                logFallback("skipping fallback to an unconfigured provider", target, error: nil)
                 continue
             }
             var next = request
@@ -83,13 +90,21 @@ public final class Bifrost: Sendable {
             case .success(let value):
                 return value
             case .failure(let error):
-                options.logger.warning("fallback failed", metadata: [
-                    "provider": "\(target.provider)", "model": "\(target.model)", "error": "\(error.error.message)",
-                ])
+                logFallback("fallback failed", target, error: error)
                 if !error.fallbacksAllowed || context.isCancelled { throw primaryError }
             }
         }
         throw primaryError
+    }
+
+    @inline(never)
+    private func logFallback(_ message: Logger.Message, _ target: Fallback, error: BifrostError?) {
+        var metadata: Logger.Metadata = ["provider": "\(target.provider)"]
+        if let error {
+            metadata["model"] = "\(target.model)"
+            metadata["error"] = "\(error.error.message)"
+        }
+        options.logger.warning(message, metadata: metadata)
     }
 
     /// PreHooks → (queue → key → provider, with retries) → PostHooks, for one provider and model.
@@ -114,10 +129,8 @@ public final class Bifrost: Sendable {
         let slot: ProviderSlot
         do {
             slot = try providerSlot(request.provider)
-        } catch let error as BifrostError {
-            return .failure(error)
         } catch {
-            return .failure(BifrostError(message: "\(error)", statusCode: 500))
+            return .failure(Self.bifrostError(error, provider: request.provider))
         }
         guard slot.config.keys.contains(where: { $0.serves(request.model) }) else {
             return .failure(noKeyError(provider: request.provider, model: request.model, config: slot.config))
@@ -127,10 +140,8 @@ public final class Bifrost: Sendable {
                 try await callWithRetries(slot, request, context: context)
             }
             return .success(response)
-        } catch let error as BifrostError {
-            return .failure(error)
         } catch {
-            return .failure(BifrostError(message: "provider \(request.provider) failed: \(error)", statusCode: 500))
+            return .failure(Self.bifrostError(error, provider: request.provider))
         }
     }
 
@@ -174,31 +185,55 @@ public final class Bifrost: Sendable {
     /// Calls `body` with a chosen key, retrying per the provider's policy with backoff.
     private func withRetries<T: Sendable>(_ slot: ProviderSlot, _ request: BifrostRequest, context: BifrostContext,
                                           _ body: (ProviderKey) async throws -> T) async throws -> T {
+        let key = selectKey(slot, request, avoiding: nil)
+        do {
+            try Task.checkCancellation()
+            return try await body(key)
+        } catch {
+            return try await retry(slot, request, context: context, after: error, with: key, body)
+        }
+    }
+
+    /// The retry loop once the first call failed (its own frame: the first call above stays small).
+    private func retry<T: Sendable>(_ slot: ProviderSlot, _ request: BifrostRequest, context: BifrostContext,
+                                    after firstError: any Error, with firstKey: ProviderKey,
+                                    _ body: (ProviderKey) async throws -> T) async throws -> T {
         let policy = RetryPolicy(network: slot.config.network)
         var attempt = 0
-        var lastKey: ProviderKey?
+        var error = firstError
+        var key = firstKey
         while true {
-            let key = random.withLock { generator in
-                KeySelector.select(from: slot.config.keys, model: request.model, avoiding: lastKey, using: &generator)
-            }!
+            let failure = Self.bifrostError(error, provider: request.provider)
+            guard !context.isCancelled, policy.shouldRetry(failure, attempt: attempt) else { throw failure }
+            let status = failure.statusCode ?? 0
+            let lastKey: ProviderKey? = [401, 403, 429].contains(status) ? key : nil
+            let delay = random.withLock { policy.delay(attempt: attempt, retryAfter: failure.retryAfter, using: &$0) }
+            logRetry(request, attempt: attempt, status: status, delay: delay)
+            try await Task.sleep(for: delay)
+            attempt += 1
+            context.record { [attempt] in $0.retries = attempt }
+            key = selectKey(slot, request, avoiding: lastKey)
             do {
                 try Task.checkCancellation()
                 return try await body(key)
-            } catch {
-                let failure = Self.bifrostError(error, provider: request.provider)
-                guard !context.isCancelled, policy.shouldRetry(failure, attempt: attempt) else { throw failure }
-                let status = failure.statusCode ?? 0
-                lastKey = [401, 403, 429].contains(status) ? key : nil
-                let delay = random.withLock { policy.delay(attempt: attempt, retryAfter: failure.retryAfter, using: &$0) }
-                options.logger.info("retrying provider call", metadata: [
-                    "provider": "\(request.provider)", "attempt": "\(attempt + 1)", "status": "\(status)",
-                    "delay_ms": "\(delay.components.seconds * 1000 + delay.components.attoseconds / 1_000_000_000_000_000)",
-                ])
-                try await Task.sleep(for: delay)
-                attempt += 1
-                context.record { [attempt] in $0.retries = attempt }
+            } catch let next {
+                error = next
             }
         }
+    }
+
+    private func selectKey(_ slot: ProviderSlot, _ request: BifrostRequest, avoiding lastKey: ProviderKey?) -> ProviderKey {
+        random.withLock { generator in
+            KeySelector.select(from: slot.config.keys, model: request.model, avoiding: lastKey, using: &generator)
+        }!
+    }
+
+    @inline(never)
+    private func logRetry(_ request: BifrostRequest, attempt: Int, status: Int, delay: Duration) {
+        options.logger.info("retrying provider call", metadata: [
+            "provider": "\(request.provider)", "attempt": "\(attempt + 1)", "status": "\(status)",
+            "delay_ms": "\(delay.components.seconds * 1000 + delay.components.attoseconds / 1_000_000_000_000_000)",
+        ])
     }
 
     /// Any error as a ``BifrostError`` (cancellation → 499, anything unknown → 500).

@@ -34,8 +34,7 @@ struct PluginPipeline: Sendable {
                     return PreHookOutcome(request: current, ran: index + 1, shortCircuit: valid)
                 }
             } catch {
-                logger.error("plugin PreHook failed; continuing without its changes",
-                             metadata: ["plugin": "\(plugin.name)", "error": "\(error)"])
+                logHookFailure("plugin PreHook failed; continuing without its changes", plugin: plugin, error: error)
             }
         }
         return PreHookOutcome(request: current, ran: plugins.count, shortCircuit: nil)
@@ -50,11 +49,9 @@ struct PluginPipeline: Sendable {
                 let (newResponse, newError) = try await plugin.postHook(context, response, error)
                 switch (newResponse, newError) {
                 case (nil, nil):
-                    logger.warning("plugin PostHook returned neither a response nor an error; keeping the previous result",
-                                   metadata: ["plugin": "\(plugin.name)"])
+                    logOddResult("plugin PostHook returned neither a response nor an error; keeping the previous result", plugin: plugin)
                 case (.some, .some):
-                    logger.warning("plugin PostHook returned both a response and an error; the error wins",
-                                   metadata: ["plugin": "\(plugin.name)"])
+                    logOddResult("plugin PostHook returned both a response and an error; the error wins", plugin: plugin)
                     response = nil
                     error = newError
                 default:
@@ -62,13 +59,30 @@ struct PluginPipeline: Sendable {
                     error = newError
                 }
             } catch {
-                logger.error("plugin PostHook failed; continuing with the previous result",
-                             metadata: ["plugin": "\(plugin.name)", "error": "\(error)"])
+                logHookFailure("plugin PostHook failed; continuing with the previous result", plugin: plugin, error: error)
             }
         }
         if let error { return .failure(error) }
         if let response { return .success(response) }
-        return .failure(BifrostError(message: "no response was produced", type: "internal_error", statusCode: 500))
+        return .failure(Self.noResponse())
+    }
+
+    // Cold paths live in synchronous functions of their own: whatever an async function builds
+    // (log metadata, interpolated strings) is laid out in its frame, which every request allocates.
+
+    @inline(never)
+    private func logHookFailure(_ message: Logger.Message, plugin: any Plugin, error: any Error) {
+        logger.error(message, metadata: ["plugin": "\(plugin.name)", "error": "\(error)"])
+    }
+
+    @inline(never)
+    private func logOddResult(_ message: Logger.Message, plugin: any Plugin) {
+        logger.warning(message, metadata: ["plugin": "\(plugin.name)"])
+    }
+
+    @inline(never)
+    private static func noResponse() -> BifrostError {
+        BifrostError(message: "no response was produced", type: "internal_error", statusCode: 500)
     }
 
     /// Applies the short-circuit rules; nil when the short-circuit is to be ignored.

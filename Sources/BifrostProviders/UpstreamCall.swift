@@ -162,18 +162,31 @@ struct UpstreamCall: Sendable {
     /// Sends the request; returns once the response head arrived, whatever its status.
     func send(_ body: [UInt8], to endpoint: ParsedURL, key: ProviderKey, context: BifrostContext, stream: Bool) async throws
         -> HTTPClientResponse {
+        let request = makeRequest(body, to: endpoint, key: key, context: context, stream: stream)
+        do {
+            return try await client.execute(request, on: context.executor as? EventLoop)
+        } catch {
+            throw transportError(error, endpoint)
+        }
+    }
+
+    /// The `POST` with its headers and timeouts (synchronous, so that its temporaries stay out of
+    /// the async caller's frame).
+    @inline(never)
+    private func makeRequest(_ body: [UInt8], to endpoint: ParsedURL, key: ProviderKey, context: BifrostContext,
+                             stream: Bool) -> HTTPClientRequest {
         var headers = headers(key: key, stream: stream)
         if case .signed(let signer) = keyHeader {
             let signed = [(name: "Content-Type", value: "application/json")]
             for (name, value) in signer(key, endpoint, signed, body) { headers.add(name: name, value: value) }
         }
-        let request = HTTPClientRequest(method: "POST", origin: endpoint.origin, target: endpoint.target,
-                                        headers: headers, body: body, timeouts: timeouts(context: context, stream: stream))
-        do {
-            return try await client.execute(request, on: context.executor as? EventLoop)
-        } catch {
-            throw ProviderErrors.transport(error, provider: provider, host: endpoint.origin.authority)
-        }
+        return HTTPClientRequest(method: "POST", origin: endpoint.origin, target: endpoint.target,
+                                 headers: headers, body: body, timeouts: timeouts(context: context, stream: stream))
+    }
+
+    @inline(never)
+    private func transportError(_ error: any Error, _ endpoint: ParsedURL) -> BifrostError {
+        ProviderErrors.transport(error, provider: provider, host: endpoint.origin.authority)
     }
 
     /// The whole body of `response`.
@@ -181,7 +194,7 @@ struct UpstreamCall: Sendable {
         do {
             return try await response.body.collect()
         } catch {
-            throw ProviderErrors.transport(error, provider: provider, host: endpoint.origin.authority)
+            throw transportError(error, endpoint)
         }
     }
 

@@ -54,32 +54,55 @@ struct CompletionRoutes: Sendable {
             let started = ContinuousClock.now
             var log = RequestLog(method: request.method, route: route)
             defer { log.write(to: logger, accessLog, started: started) }
-            let bifrostRequest: BifrostRequest
-            do throws(BifrostError) {
-                bifrostRequest = try dialect.decode(request.body)
-            } catch {
-                log.status = error.httpStatus
-                responder.send(dialect.error(error))
-                return
-            }
-            log.provider = bifrostRequest.provider
-            log.model = bifrostRequest.model
+            guard let bifrostRequest = Self.decode(request, dialect: dialect, responder: responder, log: &log) else { return }
             if bifrostRequest.stream && bifrostRequest.input.kind != .embedding {
                 log.status = await Self.stream(bifrostRequest, engine: engine, context: context, responder: responder, dialect: dialect)
             } else {
+                let result: Result<BifrostResponse, BifrostError>
                 do throws(BifrostError) {
-                    let response = try await engine.complete(bifrostRequest, context: context)
-                    log.status = 200
-                    responder.send(Self.withPluginHeaders(dialect.response(response), context))
+                    result = .success(try await engine.complete(bifrostRequest, context: context))
                 } catch {
-                    log.status = error.httpStatus
-                    responder.send(Self.withPluginHeaders(dialect.error(error), context))
+                    result = .failure(error)
                 }
+                log.status = Self.send(result, dialect: dialect, context: context, responder: responder)
             }
         }
         responder.onCancel {
             context.cancel()
             task.cancel()
+        }
+    }
+
+    // The synchronous steps of a request live outside the task's closure: whatever an async body
+    // builds is laid out in its frame, which every request allocates.
+
+    /// The request decoded, or nil after answering the client with the error.
+    @inline(never)
+    private static func decode<Dialect: RouteDialect>(_ request: HTTPRequest, dialect: Dialect, responder: HTTPResponder,
+                                                      log: inout RequestLog) -> BifrostRequest? {
+        do throws(BifrostError) {
+            let decoded = try dialect.decode(request.body)
+            log.provider = decoded.provider
+            log.model = decoded.model
+            return decoded
+        } catch {
+            log.status = error.httpStatus
+            responder.send(dialect.error(error))
+            return nil
+        }
+    }
+
+    /// Answers with the response or the error in the route's dialect; returns the status.
+    @inline(never)
+    private static func send<Dialect: RouteDialect>(_ result: Result<BifrostResponse, BifrostError>, dialect: Dialect,
+                                                    context: BifrostContext, responder: HTTPResponder) -> Int {
+        switch result {
+        case .success(let response):
+            responder.send(withPluginHeaders(dialect.response(response), context))
+            return 200
+        case .failure(let error):
+            responder.send(withPluginHeaders(dialect.error(error), context))
+            return error.httpStatus
         }
     }
 
