@@ -159,19 +159,29 @@ public struct JSONWriter {
     public mutating func open() { separate(); bytes.append(UInt8(ascii: "{")) }
     public mutating func close() { bytes.append(UInt8(ascii: "}")) }
 
-    /// Writes `"name":`, after a comma when needed.
-    public mutating func key(_ name: String) {
+    /// Writes `"name":`, after a comma when needed. Names written this way are ASCII literals that
+    /// need no escaping, so they are copied as they are.
+    public mutating func key(_ name: StaticString) {
+        separate()
+        bytes.append(UInt8(ascii: "\""))
+        bytes.append(contentsOf: UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
+        bytes.append(UInt8(ascii: "\""))
+        bytes.append(UInt8(ascii: ":"))
+    }
+
+    /// Writes `"name":` for a name known only at run time (escaped as needed).
+    public mutating func key(named name: String) {
         separate()
         string(name, separated: false)
         bytes.append(UInt8(ascii: ":"))
     }
 
-    public mutating func member(_ name: String, _ value: String) {
+    public mutating func member(_ name: StaticString, _ value: String) {
         key(name)
         string(value, separated: false)
     }
 
-    public mutating func member(_ name: String, _ value: Int) {
+    public mutating func member(_ name: StaticString, _ value: Int) {
         key(name)
         integer(value, separated: false)
     }
@@ -251,7 +261,7 @@ public struct JSONWriter {
         case .object(let members):
             open()
             for (name, member) in members.sorted(by: { $0.key < $1.key }) {
-                key(name)
+                key(named: name)
                 json(member)
             }
             close()

@@ -30,9 +30,11 @@ public struct HTTPExchangeRecord: Sendable {
     public let duration: Duration
     /// False for a streamed response cut off because the connection closed before it finished.
     public let completed: Bool
+    /// The route the handler matched (``HTTPResponder/setRoute(_:)``), nil when it named none.
+    public let route: String?
 
     public init(method: String, target: String, headers: HTTPHeaders, status: Int, requestBytes: Int,
-                responseBytes: Int, duration: Duration, completed: Bool = true) {
+                responseBytes: Int, duration: Duration, completed: Bool = true, route: String? = nil) {
         self.method = method
         self.target = target
         self.headers = headers
@@ -41,6 +43,7 @@ public struct HTTPExchangeRecord: Sendable {
         self.responseBytes = responseBytes
         self.duration = duration
         self.completed = completed
+        self.route = route
     }
 
     /// The target without its query string.

@@ -13,7 +13,9 @@ public final class HTTPResponder: Sendable {
 
     private struct CancellationState {
         var cancelled = false
-        var handlers: [@Sendable () -> Void] = []
+        /// The usual single handler, kept outside the array (no array allocated per request).
+        var first: (@Sendable () -> Void)?
+        var more: [@Sendable () -> Void] = []
     }
 
     /// The event loop that owns the connection: run the request's task on it
@@ -26,9 +28,23 @@ public final class HTTPResponder: Sendable {
         self.sequence = sequence
     }
 
+    /// Names the route that matched (a bounded label such as `/v1/chat/completions`), reported in
+    /// ``HTTPExchangeRecord/route`` so that metrics need not match the path again.
+    public func setRoute(_ label: String) {
+        if loop.inEventLoop {  // the usual case: no closure to allocate
+            connection.value.setRoute(label, sequence: sequence)
+        } else {
+            onLoop { connection, sequence in connection.setRoute(label, sequence: sequence) }
+        }
+    }
+
     /// Sends a complete response (the server adds `Content-Length`, `Date` and `Connection`).
     public func send(_ response: HTTPResponse) {
-        onLoop { connection, sequence in connection.sendResponse(response, sequence: sequence) }
+        if loop.inEventLoop {  // the usual case: no closure to allocate
+            connection.value.sendResponse(response, sequence: sequence)
+        } else {
+            onLoop { connection, sequence in connection.sendResponse(response, sequence: sequence) }
+        }
     }
 
     /// Sends the head of a streamed response and returns the writer for its body.
@@ -52,20 +68,24 @@ public final class HTTPResponder: Sendable {
     public func onCancel(_ handler: @escaping @Sendable () -> Void) {
         let runNow = cancellation.withLock { state -> Bool in
             if state.cancelled { return true }
-            state.handlers.append(handler)
+            if state.first == nil { state.first = handler } else { state.more.append(handler) }
             return false
         }
         if runNow { handler() }
     }
 
     func cancel() {
-        let handlers = cancellation.withLock { state -> [@Sendable () -> Void] in
-            guard !state.cancelled else { return [] }
+        let (first, more) = cancellation.withLock { state -> ((@Sendable () -> Void)?, [@Sendable () -> Void]) in
+            guard !state.cancelled else { return (nil, []) }
             state.cancelled = true
-            defer { state.handlers = [] }
-            return state.handlers
+            defer {
+                state.first = nil
+                state.more = []
+            }
+            return (state.first, state.more)
         }
-        for handler in handlers { handler() }
+        first?()
+        for handler in more { handler() }
     }
 
     func writeBody(_ bytes: [UInt8], completion: @escaping @Sendable (Bool) -> Void) {

@@ -63,6 +63,8 @@ final class HTTPServerConnection: IOEventHandler, TimerTarget {
     /// The request and status of the streamed response in progress.
     private var streamHead: HTTPRequestHead?
     private var streamStatus = 0
+    /// The route the handler matched for the current exchange (reported to the observer).
+    private var routeLabel: String?
 
     init(fd: Int32, channel: SocketChannel, context: ServerLoopContext) {
         self.fd = fd
@@ -297,6 +299,7 @@ final class HTTPServerConnection: IOEventHandler, TimerTarget {
     }
 
     private func dispatch(_ request: HTTPRequest) {
+        routeLabel = nil
         phase = .handling(request.head)
         sequence &+= 1
         deadline.set(nil, target: self, loop: context.loop)
@@ -306,6 +309,10 @@ final class HTTPServerConnection: IOEventHandler, TimerTarget {
     }
 
     // MARK: Responding
+
+    func setRoute(_ label: String, sequence: UInt64) {
+        if sequence == self.sequence { routeLabel = label }
+    }
 
     func sendResponse(_ response: HTTPResponse, sequence: UInt64) {
         guard sequence == self.sequence, case .handling(let head) = phase else { return }
@@ -464,7 +471,7 @@ final class HTTPServerConnection: IOEventHandler, TimerTarget {
         let record = HTTPExchangeRecord(
             method: head?.method ?? "", target: head?.target ?? "", headers: head?.headers ?? HTTPHeaders(),
             status: status, requestBytes: requestBytes, responseBytes: responseBytes,
-            duration: .nanoseconds(Int64(truncatingIfNeeded: elapsed)), completed: completed)
+            duration: .nanoseconds(Int64(truncatingIfNeeded: elapsed)), completed: completed, route: head == nil ? nil : routeLabel)
         exchangeStart = 0
         requestBytes = 0
         responseBytes = 0

@@ -64,8 +64,13 @@ public final class HTTPMetrics: HTTPExchangeObserver {
     }
 
     public func exchangeCompleted(_ exchange: HTTPExchangeRecord) {
-        let path = exchange.path
-        let route = exchange.method.isEmpty || path.isEmpty ? Self.unmatched : routeLabel(String(path))
+        let route: String
+        if let matched = exchange.route {
+            route = matched
+        } else {
+            let path = exchange.path
+            route = exchange.method.isEmpty || path.isEmpty ? Self.unmatched : routeLabel(String(path))
+        }
         var values = [route, Self.methodLabel(exchange.method), String(exchange.status)]
         if !customLabels.isEmpty { values += customLabels.values(from: exchange.headers) }
         let metrics = series(values)

@@ -72,7 +72,7 @@ enum AnthropicRequestCodec {
             writer.raw("true")
         }
         for (name, value) in extra.sorted(by: { $0.key < $1.key }) {
-            writer.key(name)
+            writer.key(named: name)
             writer.json(value)
         }
         writer.close()

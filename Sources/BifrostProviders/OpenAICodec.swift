@@ -20,7 +20,7 @@ enum OpenAICodec {
             writer.array(inputs) { $0.string($1) }
         }
         let params = request.params
-        func number(_ name: String, _ value: Double?) {
+        func number(_ name: StaticString, _ value: Double?) {
             guard let value else { return }
             writer.key(name)
             writer.number(value)
@@ -78,7 +78,7 @@ enum OpenAICodec {
             writer.json(.object(["include_usage": .bool(true)]))
         }
         for (name, value) in params.extra.sorted(by: { $0.key < $1.key }) {
-            writer.key(name)
+            writer.key(named: name)
             writer.json(value)
         }
         writer.close()

@@ -40,7 +40,14 @@ public struct Router: HTTPHandler {
 
     public func handle(_ request: HTTPRequest, responder: HTTPResponder) {
         let path = String(request.path)
-        guard let methods = routes[path] ?? prefixes.first(where: { path.hasPrefix($0.prefix) })?.methods else {
+        let methods: [String: Handler]
+        if let index = routes.index(forKey: path) {
+            responder.setRoute(routes[index].key)  // the stored key: no new string per request
+            methods = routes[index].value
+        } else if let prefix = prefixes.first(where: { path.hasPrefix($0.prefix) }) {
+            responder.setRoute(prefix.label)
+            methods = prefix.methods
+        } else {
             responder.send(.error(.notFound, type: "not_found", message: "no route for \(request.method) \(request.path)"))
             return
         }

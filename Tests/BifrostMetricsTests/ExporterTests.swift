@@ -87,6 +87,19 @@ struct ExporterTests {
         #expect(text.contains(#"http_request_size_bytes_sum{path="/health",method="GET",status="200",team="b"} 40.0"#))
     }
 
+    @Test func theRouteTheHandlerMatchedIsTheLabelWithoutMatchingThePathAgain() {
+        let exporter = MetricsExporter()
+        let http = exporter.makeHTTPMetrics { _ in
+            Issue.record("the route label should come from the exchange")
+            return "wrong"
+        }
+        http.exchangeCompleted(HTTPExchangeRecord(method: "POST", target: "/genai/v1beta/models/gemini-2.0-flash:generateContent?alt=sse",
+                                                  headers: HTTPHeaders(), status: 200, requestBytes: 10, responseBytes: 20,
+                                                  duration: .milliseconds(1), route: "/genai/v1beta/models/{model}"))
+        let text = String(decoding: exporter.exposition(), as: UTF8.self)
+        #expect(text.contains(#"http_requests_total{path="/genai/v1beta/models/{model}",method="POST",status="200"} 1"#))
+    }
+
     @Test(.enabled(if: promtoolPath != nil,
                    "promtool not found: install the Debian/Ubuntu package `prometheus` (or set PROMTOOL=/path/to/promtool)"))
     func fullExpositionPassesPromtool() async throws {
