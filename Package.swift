@@ -9,6 +9,11 @@ let strict: [SwiftSetting] = [
     .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release)),
 ]
 
+/// Modules on the request path: their nonisolated async functions run on the caller's executor (the
+/// request's event loop) instead of hopping, which costs a `swift_task_switch` and a status-record
+/// lock per call.
+let onCallersExecutor = strict + [.enableUpcomingFeature("NonisolatedNonsendingByDefault")]
+
 let package = Package(
     name: "bifrost-swift",
     platforms: [.macOS(.v15)],
@@ -64,7 +69,7 @@ let package = Package(
         .target(
             name: "BifrostHTTP",
             dependencies: ["BifrostIO", "BifrostTLS", "CZlib", .product(name: "Logging", package: "swift-log")],
-            swiftSettings: strict
+            swiftSettings: onCallersExecutor
         ),
         // The engine: plugin pipeline, provider queues, keys, retries, fallbacks, config model.
         .target(
@@ -74,7 +79,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             // Engine-internal async functions run on their caller's executor (no hop per call).
-            swiftSettings: strict + [.enableUpcomingFeature("NonisolatedNonsendingByDefault")]
+            swiftSettings: onCallersExecutor
         ),
         // Prometheus metrics: the built-in plugin (upstream calls) and HTTP exchange metrics.
         .target(
@@ -84,7 +89,7 @@ let package = Package(
                 .product(name: "BifrostPluginKit", package: "BifrostPluginKit"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
-            swiftSettings: strict
+            swiftSettings: onCallersExecutor
         ),
         // Provider adapters: one file per provider family, over the in-house HTTP client.
         .target(
@@ -93,7 +98,7 @@ let package = Package(
                 "BifrostCore", "BifrostHTTP", "BifrostIO", "BifrostTLS", "CZlib",
                 .product(name: "BifrostPluginKit", package: "BifrostPluginKit"),
             ],
-            swiftSettings: strict
+            swiftSettings: onCallersExecutor
         ),
         // Dynamic plugins from config.json: fetch (git), compile (swift build, cached), dlopen and Init.
         .target(
@@ -119,7 +124,7 @@ let package = Package(
                 "BifrostTLS",
                 .product(name: "Logging", package: "swift-log"),
             ],
-            swiftSettings: strict
+            swiftSettings: onCallersExecutor
         ),
         // What the executables share: log set-up and stop signals.
         .target(
