@@ -29,43 +29,88 @@ public struct LineLogHandler: LogHandler {
             if let provided = metadataProvider?.get() { merged.merge(provided) { _, new in new } }
             if let extra = event.metadata { merged.merge(extra) { _, new in new } }
         }
-        let fields = merged.sorted(by: { $0.key < $1.key }).map { (name: $0.key, value: $0.value.text) }
-        writer.write(line: Self.line(level: event.level, label: label, fields: fields, source: event.source,
-                                     message: event.message.description))
+        let fields = merged.sorted(by: { $0.key < $1.key })
+        var line = LogLine(level: event.level, label: label)
+        for (name, value) in fields { line.field(name, value.text) }
+        writer.write(line: line.finish(source: event.source, message: event.message.description))
     }
 
     /// Writes one line in this handler's format without going through swift-log: for the line per
     /// request, where building a `Logger.Metadata` dictionary and sorting it cost more than the line.
-    /// `fields` must already be in name order.
-    public static func writeLine(level: Logger.Level, label: String, fields: [(name: String, value: String)], source: String,
-                                 message: String, writer: LogWriter = .standardError) {
-        writer.write(line: line(level: level, label: label, fields: fields, source: source, message: message))
+    /// `fields` adds the fields, in name order.
+    public static func writeLine(level: Logger.Level, label: String, source: String, message: String,
+                                 writer: LogWriter = .standardError, fields: (inout LogLine) -> Void) {
+        var line = LogLine(level: level, label: label)
+        fields(&line)
+        writer.write(line: line.finish(source: source, message: message))
+    }
+}
+
+/// One line being built as bytes: `timestamp level label: key=value ... [source] message`.
+public struct LogLine {
+    private var bytes: [UInt8] = []
+
+    init(level: Logger.Level, label: String) {
+        bytes.reserveCapacity(256)
+        Timestamp.shared.append(to: &bytes)
+        bytes.append(0x20)
+        bytes.append(contentsOf: level.rawValue.utf8)
+        if !label.isEmpty {
+            bytes.append(0x20)
+            bytes.append(contentsOf: label.utf8)
+        }
+        bytes.append(UInt8(ascii: ":"))
     }
 
-    /// `timestamp level label: key=value ... [source] message`, built as bytes in one allocation.
-    static func line(level: Logger.Level, label: String, fields: [(name: String, value: String)], source: String,
-                     message: String) -> [UInt8] {
-        var line: [UInt8] = []
-        line.reserveCapacity(256)
-        Timestamp.shared.append(to: &line)
-        line.append(0x20)
-        line.append(contentsOf: level.rawValue.utf8)
-        if !label.isEmpty {
-            line.append(0x20)
-            line.append(contentsOf: label.utf8)
+    /// ` name=value`.
+    public mutating func field(_ name: String, _ value: String) {
+        start(name)
+        bytes.append(contentsOf: value.utf8)
+    }
+
+    /// ` name=value` for a whole number.
+    public mutating func field(_ name: String, _ value: Int) {
+        start(name)
+        appendDecimal(value)
+    }
+
+    /// ` name=value` for a count of tenths, printed with one decimal (`35` → `3.5`).
+    public mutating func field(_ name: String, tenths: Int) {
+        start(name)
+        appendDecimal(tenths / 10)
+        bytes.append(UInt8(ascii: "."))
+        appendDecimal(abs(tenths % 10))
+    }
+
+    private mutating func start(_ name: String) {
+        bytes.append(0x20)
+        bytes.append(contentsOf: name.utf8)
+        bytes.append(UInt8(ascii: "="))
+    }
+
+    private mutating func appendDecimal(_ value: Int) {
+        if value < 0 { bytes.append(UInt8(ascii: "-")) }
+        var magnitude = value.magnitude
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
+            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var count = 0
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            repeat {
+                buffer[19 - count] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+                count += 1
+            } while magnitude > 0
+            bytes.append(contentsOf: buffer[(20 - count)...])
         }
-        line.append(UInt8(ascii: ":"))
-        for (name, value) in fields {
-            line.append(0x20)
-            line.append(contentsOf: name.utf8)
-            line.append(UInt8(ascii: "="))
-            line.append(contentsOf: value.utf8)
-        }
-        line.append(contentsOf: " [".utf8)
-        line.append(contentsOf: source.utf8)
-        line.append(contentsOf: "] ".utf8)
-        line.append(contentsOf: message.utf8)
-        return line
+    }
+
+    consuming func finish(source: String, message: String) -> [UInt8] {
+        bytes.append(contentsOf: " [".utf8)
+        bytes.append(contentsOf: source.utf8)
+        bytes.append(contentsOf: "] ".utf8)
+        bytes.append(contentsOf: message.utf8)
+        return bytes
     }
 }
 

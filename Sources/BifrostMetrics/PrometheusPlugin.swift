@@ -136,7 +136,8 @@ public final class PrometheusPlugin: Plugin {
             if !fields.model.isEmpty { model = fields.model }
         }
         let custom = customLabels.isEmpty ? [] : customLabels.values(from: context.headers)
-        let values = [provider, model, attempt.method] + custom
+        var values = [provider, model, attempt.method]
+        if !custom.isEmpty { values += custom }
         let metrics = series(values)
 
         metrics.requests.increment()

@@ -11,22 +11,39 @@ public struct AccessRecord: Sendable {
     /// Time from decoding the request to the last byte handed to the connection, in tenths of a millisecond.
     public let latencyTenthsOfMillisecond: Int
 
-    /// `latency_ms` as logged, e.g. `3.6`.
-    public var latencyMilliseconds: String {
-        String(latencyTenthsOfMillisecond / 10) + "." + String(latencyTenthsOfMillisecond % 10)
+    /// Hands the fields, in name order, to `writer` (the one place that decides the line's fields).
+    public func write(to writer: inout some AccessFieldWriter) {
+        writer.field("latency_ms", tenths: latencyTenthsOfMillisecond)
+        writer.field("method", method)
+        if let model { writer.field("model", model) }
+        if let provider { writer.field("provider", provider) }
+        writer.field("route", route)
+        writer.field("status", status)
     }
 
-    /// The fields in name order, as `LineLogHandler` would print them.
+    /// The fields in name order as strings (`latency_ms` like `3.6`).
     public var fields: [(name: String, value: String)] {
-        var fields: [(name: String, value: String)] = []
-        fields.reserveCapacity(6)
-        fields.append(("latency_ms", latencyMilliseconds))
-        fields.append(("method", method))
-        if let model { fields.append(("model", model)) }
-        if let provider { fields.append(("provider", provider)) }
-        fields.append(("route", route))
-        fields.append(("status", String(status)))
-        return fields
+        var collector = FieldStrings()
+        write(to: &collector)
+        return collector.fields
+    }
+}
+
+/// Receives an access record's fields (a log line builder, a metadata collector).
+public protocol AccessFieldWriter {
+    mutating func field(_ name: String, _ value: String)
+    mutating func field(_ name: String, _ value: Int)
+    /// A count of tenths, written with one decimal (`35` → `3.5`).
+    mutating func field(_ name: String, tenths: Int)
+}
+
+private struct FieldStrings: AccessFieldWriter {
+    var fields: [(name: String, value: String)] = []
+
+    mutating func field(_ name: String, _ value: String) { fields.append((name, value)) }
+    mutating func field(_ name: String, _ value: Int) { fields.append((name, String(value))) }
+    mutating func field(_ name: String, tenths: Int) {
+        fields.append((name, String(tenths / 10) + "." + String(abs(tenths % 10))))
     }
 }
 

@@ -82,10 +82,12 @@ struct BifrostHTTPCommand: ParsableCommand {
             options.dropExcessRequests = dropExcessRequests
             options.prometheusLabels = Self.labels(prometheusLabels)
             options.preparedPlugins = preparedPlugins
-            // The line per request, in the same format, without swift-log's metadata dictionary.
+            // The line per request, in the same format, written without swift-log's metadata dictionary.
+            let label = logger.label
             options.accessLog = .sink { record in
-                LineLogHandler.writeLine(level: .info, label: logger.label, fields: record.fields, source: "BifrostTransport",
-                                         message: "request")
+                LineLogHandler.writeLine(level: .info, label: label, source: "BifrostTransport", message: "request") { line in
+                    record.write(to: &line)
+                }
             }
             gateway = try Gateway(config: gatewayConfig, host: host, port: port, options: options, logger: logger)
             try gateway.start()
@@ -108,5 +110,7 @@ struct BifrostHTTPCommand: ParsableCommand {
         flag.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }.filter { !$0.isEmpty }
     }
 }
+
+extension LogLine: AccessFieldWriter {}
 
 BifrostHTTPCommand.main()

@@ -99,8 +99,11 @@ struct LogWriterTests {
         let handler = LineLogHandler(label: "bifrost", writer: writer)
         let logger = Logger(label: "bifrost") { _ in handler }
         logger.info("request", metadata: ["status": "200", "method": "POST", "latency_ms": "1.5"])
-        LineLogHandler.writeLine(level: .info, label: "bifrost", fields: [("latency_ms", "1.5"), ("method", "POST"), ("status", "200")],
-                                 source: "BifrostCLITests", message: "request", writer: writer)
+        LineLogHandler.writeLine(level: .info, label: "bifrost", source: "BifrostCLITests", message: "request", writer: writer) { line in
+            line.field("latency_ms", tenths: 15)
+            line.field("method", "POST")
+            line.field("status", 200)
+        }
         writer.flush()
         var text = ""
         for _ in 0..<20 where text.filter({ $0 == "\n" }).count < 2 {

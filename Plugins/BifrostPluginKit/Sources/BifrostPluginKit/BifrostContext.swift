@@ -7,7 +7,8 @@ public final class BifrostContext: Sendable {
     private let state = Mutex(State())
 
     private struct State {
-        var values: [String: any Sendable] = [:]
+        /// A few values at most per request: a list searched from the end beats hashing each key.
+        var values: [(key: String, value: any Sendable)] = []
         var measurements = BifrostMeasurements()
         var cancelled = false
         var cancelHandlers: [@Sendable () -> Void] = []
@@ -45,12 +46,20 @@ public final class BifrostContext: Sendable {
 
     /// Stores `value` under `key` for later hooks of this request.
     public func set(_ key: String, _ value: (any Sendable)?) {
-        state.withLock { $0.values[key] = value }
+        state.withLock { state in
+            let index = state.values.lastIndex { $0.key == key }
+            switch (index, value) {
+            case (let index?, let value?): state.values[index].value = value
+            case (let index?, nil): state.values.remove(at: index)
+            case (nil, let value?): state.values.append((key, value))
+            case (nil, nil): break
+            }
+        }
     }
 
     /// The value stored under `key`, if it has type `T`.
     public func value<T: Sendable>(_ key: String, as type: T.Type = T.self) -> T? {
-        state.withLock { $0.values[key] } as? T
+        state.withLock { state in state.values.last { $0.key == key }?.value } as? T
     }
 
     // MARK: Measurements
