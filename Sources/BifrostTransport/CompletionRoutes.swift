@@ -14,7 +14,8 @@ import Logging
 struct CompletionRoutes: Sendable {
     let engine: Bifrost
     let logger: Logger
-    let accessLog: AccessLog
+    /// Where the line per request goes; nil when the log level hides it (decided once, not per request).
+    let accessLog: AccessLog?
     /// The configured provider names.
     let providers: Set<String>
 
@@ -161,8 +162,8 @@ struct RequestLog {
     var model: String?
     var status = 500
 
-    func write(to logger: Logger, _ accessLog: AccessLog, started: ContinuousClock.Instant) {
-        guard logger.logLevel <= .info else { return }
+    func write(to logger: Logger, _ accessLog: AccessLog?, started: ContinuousClock.Instant) {
+        guard let accessLog else { return }
         let elapsed = ContinuousClock.now - started
         let hundredths = elapsed.components.seconds * 100_000 + elapsed.components.attoseconds / 10_000_000_000_000
         let tenths = Int((hundredths + 5) / 10)  // of a millisecond, rounded

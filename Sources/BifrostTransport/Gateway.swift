@@ -108,7 +108,8 @@ public final class Gateway: Sendable {
         var router = Router()
         let health = HTTPResponse.json(.ok, "{\"status\":\"ok\"}")
         router.add("GET", "/health") { _, responder in responder.send(health) }
-        CompletionRoutes(engine: engine, logger: logger, accessLog: accessLog, providers: Set(providers.keys)).register(into: &router)
+        CompletionRoutes(engine: engine, logger: logger, accessLog: logger.logLevel <= .info ? accessLog : nil,
+                         providers: Set(providers.keys)).register(into: &router)
         let models = ModelList.response(for: providers)
         router.add("GET", "/v1/models") { _, responder in responder.send(models) }
         router.add("GET", "/openai/v1/models") { _, responder in responder.send(models) }
