@@ -25,7 +25,12 @@ public final class Bifrost: Sendable {
     let pipeline: PluginPipeline
     private let options: BifrostOptions
     private let providers = Mutex<[String: ProviderSlot]>([:])
-    private let lifecycle = Mutex<(accepting: Bool, inFlight: Int, cleanedUp: Bool)>((true, 0, false))
+    /// Set once plugins were cleaned up (shutdown may be called more than once).
+    private let cleanedUp = Mutex(false)
+    /// Requests running now, counted with atomics: every request enters and leaves, from every loop,
+    /// and a lock there would be shared by all of them.
+    private let running = Atomic<Int>(0)
+    private let accepting = Atomic<Bool>(true)
     private let random = Mutex(FastRandom())
 
     private struct ProviderSlot: Sendable {
@@ -223,7 +228,9 @@ public final class Bifrost: Sendable {
     }
 
     private func selectKey(_ slot: ProviderSlot, _ request: BifrostRequest, avoiding lastKey: ProviderKey?) -> ProviderKey {
-        random.withLock { generator in
+        let keys = slot.config.keys
+        if keys.count == 1 { return keys[0] }  // callProvider checked that it serves the model; no shared lock needed
+        return random.withLock { generator in
             KeySelector.select(from: slot.config.keys, model: request.model, avoiding: lastKey, using: &generator)
         }!
     }
@@ -281,31 +288,32 @@ public final class Bifrost: Sendable {
     // MARK: Lifecycle
 
     func enter() throws(BifrostError) {
-        let accepted = lifecycle.withLock { state -> Bool in
-            guard state.accepting else { return false }
-            state.inFlight += 1
-            return true
+        // Counted first, then checked: shutdown clears `accepting` before it waits for the count, so
+        // a request either sees the flag cleared or is waited for.
+        running.wrappingAdd(1, ordering: .sequentiallyConsistent)
+        guard accepting.load(ordering: .sequentiallyConsistent) else {
+            running.wrappingSubtract(1, ordering: .sequentiallyConsistent)
+            throw BifrostError(message: "the gateway is shutting down", type: "shutting_down", statusCode: 503)
         }
-        if !accepted { throw BifrostError(message: "the gateway is shutting down", type: "shutting_down", statusCode: 503) }
     }
 
     func leave() {
-        lifecycle.withLock { $0.inFlight -= 1 }
+        running.wrappingSubtract(1, ordering: .sequentiallyConsistent)
     }
 
     /// Requests running now.
-    public var inFlight: Int { lifecycle.withLock { $0.inFlight } }
+    public var inFlight: Int { running.load(ordering: .sequentiallyConsistent) }
 
     /// Stops taking requests, lets running ones finish for up to `gracePeriod`, fails what still
     /// waits in queues, then calls every plugin's `cleanup()` exactly once.
     public func shutdown(gracePeriod: Duration = .seconds(30)) async {
-        lifecycle.withLock { $0.accepting = false }
+        accepting.store(false, ordering: .sequentiallyConsistent)
         let deadline = ContinuousClock.now + gracePeriod
         while inFlight > 0 && ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(5)) }
         for slot in providers.withLock({ Array($0.values) }) { slot.queue.close() }
-        let first = lifecycle.withLock { state -> Bool in
-            defer { state.cleanedUp = true }
-            return !state.cleanedUp
+        let first = cleanedUp.withLock { done -> Bool in
+            defer { done = true }
+            return !done
         }
         guard first else { return }
         for plugin in pipeline.plugins {
