@@ -7,8 +7,8 @@ import BifrostPluginKit
 enum ChatMessageReader {
     static func messages(_ body: [UInt8], range: Range<Int>) throws(RequestValidationError) -> [BifrostMessage] {
         let notAnArray = RequestValidationError(message: "messages must be a non-empty array", param: "messages")
-        do {
-            return try JSONReader.read(body, range: range) { reader in
+        return try CompletionRequestDecoder.readingBody(body) {
+            try JSONReader.read(body, range: range) { reader in
                 guard reader.next == .array else { throw notAnArray }
                 var messages: [BifrostMessage] = []
                 messages.reserveCapacity(8)
@@ -16,10 +16,6 @@ enum ChatMessageReader {
                 guard !messages.isEmpty else { throw notAnArray }
                 return messages
             }
-        } catch let error as RequestValidationError {
-            throw error
-        } catch {
-            throw RequestValidationError(message: "the request body is not valid JSON", param: nil)
         }
     }
 

@@ -51,22 +51,17 @@ enum CompletionRequestDecoder {
         var extra: [String: JSONValue] = [:]
 
         init(_ body: [UInt8]) throws(RequestValidationError) {
-            do {
-                self = try JSONReader.read(body) { reader in
+            self = try CompletionRequestDecoder.readingBody(body) {
+                try JSONReader.read(body) { reader in
                     guard reader.next == .object else {
                         try reader.skipValue()  // invalid JSON is reported as such first
-                        throw RequestValidationError(message: "the request body must be a JSON object", param: nil)
+                        throw CompletionRequestDecoder.notAnObject
                     }
                     var fields = TopLevelFields()
                     fields.known.reserveCapacity(8)
                     try reader.readObject { reader, key in try fields.read(key, from: &reader) }
                     return fields
                 }
-            } catch let error as RequestValidationError {
-                throw error
-            } catch {
-                throw RequestValidationError(message: body.isEmpty ? "the request body is empty; send a JSON object"
-                                                                   : "the request body is not valid JSON", param: nil)
             }
         }
 
@@ -98,11 +93,17 @@ enum CompletionRequestDecoder {
 
     /// The body as a JSON object, or a 400 saying what is wrong with it.
     static func object(_ body: [UInt8]) throws(RequestValidationError) -> [String: JSONValue] {
-        do {
-            guard case .object(let members) = try JSONParser.parse(body) else {
-                throw RequestValidationError(message: "the request body must be a JSON object", param: nil)
-            }
+        try readingBody(body) {
+            guard case .object(let members) = try JSONParser.parse(body) else { throw notAnObject }
             return members
+        }
+    }
+
+    /// Runs `read` over `body`: a ``RequestValidationError`` passes through, anything else (a JSON
+    /// syntax error) becomes the 400 for an empty or invalid body.
+    static func readingBody<T>(_ body: [UInt8], _ read: () throws -> T) throws(RequestValidationError) -> T {
+        do {
+            return try read()
         } catch let error as RequestValidationError {
             throw error
         } catch {
@@ -110,6 +111,8 @@ enum CompletionRequestDecoder {
                                                                : "the request body is not valid JSON", param: nil)
         }
     }
+
+    static let notAnObject = RequestValidationError(message: "the request body must be a JSON object", param: nil)
 
     /// `provider/model`, or `provider` + `model`, or a default provider for drop-in routes (where a
     /// prefix that is not a configured provider belongs to the model name).

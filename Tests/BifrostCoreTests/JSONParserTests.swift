@@ -41,7 +41,7 @@ struct JSONParserTests {
         #expect(try parse("-0").numberValue?.sign == .minus)
     }
 
-    @Test(arguments: [#"{"a":1,}"#, #"[1,]"#, #"{"a" 1}"#, #""unterminated"#, "\"tab\there\"", #""\x""#, "01", "1.", "-", #"{"a":1} x"#,
+    @Test(arguments: [#"{"a":1,}"#, #"{"a\x":1}"#, #"[1,]"#, #"{"a" 1}"#, #""unterminated"#, "\"tab\there\"", #""\x""#, "01", "1.", "-", #"{"a":1} x"#,
                       "tru", #""\ud83d""#, "", "[" + String(repeating: "[", count: 200) + String(repeating: "]", count: 201)])
     func rejectsInvalidJSON(_ text: String) {
         #expect(throws: JSONParser.Failure.self) { try JSONParser.parse(Array(text.utf8)) }
