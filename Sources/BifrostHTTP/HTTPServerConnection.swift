@@ -7,7 +7,7 @@ import Logging
 /// Requests are read and answered strictly in order: while a request is being handled, later
 /// (pipelined) bytes are kept but not parsed, and reading stops once they pass a bound. Writes are
 /// queued and flushed with `writev`; the socket is registered once, edge-triggered, for both directions.
-final class HTTPServerConnection: IOEventHandler, TimerTarget {
+final class HTTPServerConnection: IOEventHandler, TimerTarget, FlushTarget {
     private enum Phase {
         /// Waiting for (the rest of) a request head.
         case awaitingHead
@@ -49,6 +49,7 @@ final class HTTPServerConnection: IOEventHandler, TimerTarget {
     private var readPaused = false
     /// Socket reported not writable; wait for EPOLLOUT.
     private var writeBlocked = false
+    private var flushDeferredPending = false
     /// Close once the queued bytes are written (after the last response).
     private var closeAfterFlush = false
     private var halfClosed = false
@@ -483,7 +484,15 @@ final class HTTPServerConnection: IOEventHandler, TimerTarget {
     // MARK: Writing
 
     private func flushUnlessIngesting() {
-        if !ingesting { flush() }
+        if !ingesting && !flushDeferredPending {
+            flushDeferredPending = true
+            context.loop.deferFlush(self)
+        }
+    }
+
+    func flushDeferred() {
+        flushDeferredPending = false
+        flush()
     }
 
     private func flush() {

@@ -55,6 +55,34 @@ struct EventLoopTests {
         #expect(Set(count.all).count == threads * perThread)
     }
 
+    @Test func deferredFlushesRunAfterTheIterationsTasksAndCanDeferAgain() throws {
+        final class Target: FlushTarget, @unchecked Sendable {
+            let name: String
+            let log: Recorder<String>
+            var again: (() -> Void)?
+            init(_ name: String, _ log: Recorder<String>) { self.name = name; self.log = log }
+            func flushDeferred() {
+                log.record("flush \(name)")
+                let next = again
+                again = nil
+                next?()
+            }
+        }
+        let group = try EventLoopGroup(loopCount: 1, name: "t-flush")
+        defer { group.shutdown() }
+        let loop = group.loops[0]
+        let log = Recorder<String>()
+        loop.execute {
+            let first = Target("a", log), second = Target("b", log)
+            // A flush that produces more output (a waiter resumed) gets its own turn in the same pass.
+            first.again = { loop.deferFlush(second) }
+            loop.deferFlush(first)
+            loop.deferTask { log.record("task") }
+        }
+        #expect(eventually { log.all.count == 3 })
+        #expect(log.all == ["task", "flush a", "flush b"])
+    }
+
     @Test func scheduledTaskFiresAfterItsDelayAndCancelledOneNever() throws {
         let group = try EventLoopGroup(loopCount: 1, name: "t-timer")
         defer { group.shutdown() }

@@ -4,7 +4,7 @@ import Glibc
 
 /// One upstream connection, confined to its event loop: connect (trying each resolved address),
 /// optional proxy tunnel, optional TLS, then one request at a time with keep-alive.
-final class HTTPClientConnection: IOEventHandler, TimerTarget {
+final class HTTPClientConnection: IOEventHandler, TimerTarget, FlushTarget {
     private enum Phase {
         case resolving
         case connecting
@@ -43,6 +43,7 @@ final class HTTPClientConnection: IOEventHandler, TimerTarget {
     private var inflater: Inflater?
     private var readPaused = false
     private var writeBlocked = false
+    private var flushDeferredPending = false
     /// Some byte of the current request was accepted by the kernel (so it may have reached the peer).
     private var requestBytesSent = false
     private var responseBytesReceived = false
@@ -174,7 +175,15 @@ final class HTTPClientConnection: IOEventHandler, TimerTarget {
         responseHead = nil
         outbound.append(encodeRequest(exchange.request))
         setHeadersTimeout()
-        flush()
+        if !flushDeferredPending {
+            flushDeferredPending = true
+            loop.deferFlush(self)
+        }
+    }
+
+    func flushDeferred() {
+        flushDeferredPending = false
+        if !isClosed { flush() }
     }
 
     private func encodeRequest(_ request: HTTPClientRequest) -> [UInt8] {
