@@ -37,20 +37,26 @@ public final class ProviderQueue: Sendable {
     /// Runs `body` when a turn is free, recording how long the request waited in the context's
     /// measurements.
     public func run<T: Sendable>(context: BifrostContext, _ body: () async throws -> T) async throws -> T {
-        let start = ContinuousClock.now
-        try await acquire(context: context)
+        let waited = try await acquire(context: context)
         defer { release() }
-        let waited = ContinuousClock.now - start
         context.record { $0.queueWait = waited }
         return try await body()
+    }
+
+    /// Takes a turn, waiting for one when none is free, and returns how long it waited (zero when a
+    /// turn was free). The caller must ``release()`` it.
+    @inline(__always)
+    func acquire(context: BifrostContext) async throws -> Duration {
+        guard let id = try admitOrQueue() else { return .zero }
+        let start = ContinuousClock.now
+        try await wait(id: id, context: context)
+        return ContinuousClock.now - start
     }
 
     /// Waits for a turn and returns it; the caller must ``Ticket/release()`` it (a stream holds its
     /// turn until it ends). The context's measurements are not touched.
     public func admit(context: BifrostContext) async throws -> Ticket {
-        let start = ContinuousClock.now
-        try await acquire(context: context)
-        return Ticket(queue: self, waited: ContinuousClock.now - start)
+        Ticket(queue: self, waited: try await acquire(context: context))
     }
 
     /// One turn with the provider. Releasing it more than once has no effect.
@@ -71,7 +77,9 @@ public final class ProviderQueue: Sendable {
         }
     }
 
-    private func acquire(context: BifrostContext) async throws {
+    /// Takes a free turn (nil), or queues the caller and returns its waiter id. Throws when the
+    /// queue is closed, or full with drop-excess on.
+    private func admitOrQueue() throws -> UInt64? {
         enum Admission { case now, wait(UInt64), dropped, closed }
         let admission = state.withLock { state -> Admission in
             if state.closed { return .closed }
@@ -84,13 +92,13 @@ public final class ProviderQueue: Sendable {
             return .wait(state.nextID)
         }
         switch admission {
-        case .now: return
+        case .now: return nil
         case .closed: throw Self.shuttingDown(provider)
         case .dropped:
             throw BifrostError(message: "request dropped: queue is full for provider \(provider) (\(concurrency) in flight, \(bufferSize) waiting)",
                                type: "queue_full", statusCode: 503, retryAfter: 1)
         case .wait(let id):
-            try await wait(id: id, context: context)
+            return id
         }
     }
 
@@ -129,7 +137,8 @@ public final class ProviderQueue: Sendable {
         waiter?.continuation.resume(throwing: error)
     }
 
-    fileprivate func release() {
+    /// Gives back a turn taken with ``acquire(context:)``: it passes to the next waiter, if any.
+    func release() {
         let next = state.withLock { state -> Waiter? in
             if !state.waiters.isEmpty && !state.closed {
                 return state.waiters.removeFirst()  // the turn passes straight to the next waiter
