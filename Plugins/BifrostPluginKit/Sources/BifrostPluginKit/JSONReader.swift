@@ -32,8 +32,9 @@ public struct JSONReader {
             self.escaped = escaped
         }
 
-        /// True when the name is exactly `name` (an ASCII literal).
-        @inlinable public func `is`(_ name: StaticString) -> Bool {
+        /// True when the name is exactly `name` (an ASCII literal). Always inlined: decoders test
+        /// each member name against a list of literals, and a call per test costs more than the test.
+        @inlinable @inline(__always) public func `is`(_ name: StaticString) -> Bool {
             if escaped { return string == name.description }
             return count == name.utf8CodeUnitCount && memcmpEqual(quote + 1, name.utf8Start, count)
         }
@@ -435,7 +436,7 @@ public struct JSONReader {
     return result
 }
 
-@inlinable func memcmpEqual(_ left: UnsafePointer<UInt8>, _ right: UnsafePointer<UInt8>, _ count: Int) -> Bool {
+@inlinable @inline(__always) func memcmpEqual(_ left: UnsafePointer<UInt8>, _ right: UnsafePointer<UInt8>, _ count: Int) -> Bool {
     for offset in 0..<count where left[offset] != right[offset] { return false }
     return true
 }
