@@ -25,7 +25,9 @@ final class HTTPClientConnection: IOEventHandler, TimerTarget, FlushTarget {
 
     private enum TimeoutKind { case connect, tlsHandshake, headers, idleBody, total, poolIdle, proxy }
 
-    let key: PoolKey
+    /// The pool of this connection's origin (and proxy); it lists the connection while idle.
+    let entry: OriginPool
+    var key: PoolKey { entry.key }
     private unowned let pool: HTTPClientPool
     private var loop: EventLoop { pool.loop }
     private var phase = Phase.resolving
@@ -52,8 +54,8 @@ final class HTTPClientConnection: IOEventHandler, TimerTarget, FlushTarget {
     private var deadline = DeadlineSlot()
     private var timeoutKind = TimeoutKind.connect
 
-    init(key: PoolKey, pool: HTTPClientPool) {
-        self.key = key
+    init(entry: OriginPool, pool: HTTPClientPool) {
+        self.entry = entry
         self.pool = pool
     }
 
@@ -197,7 +199,7 @@ final class HTTPClientConnection: IOEventHandler, TimerTarget, FlushTarget {
         }
         head.append(contentsOf: request.target.utf8)
         head.append(contentsOf: Self.versionAndHost)
-        head.append(contentsOf: pool.hostHeaderValue(for: key.origin))
+        head.append(contentsOf: entry.hostHeader)
         head.append(contentsOf: HTTPResponseEncoder.crlf)
         let owned = request.headers.clientOwnedFields()
         if owned.framing {

@@ -7,9 +7,9 @@ struct PoolKey: Hashable {
     let proxy: HTTPProxyEndpoint?
 }
 
-/// The connection pools of one event loop: per key, idle connections (most recently used first),
-/// a count of open ones capped by ``HTTPClientConfiguration/maxConnectionsPerOrigin``, and the
-/// requests waiting for one. Loop-confined.
+/// The connection pools of one event loop: per key an ``OriginPool`` (idle connections, a count of
+/// open ones capped by ``HTTPClientConfiguration/maxConnectionsPerOrigin``, and the requests
+/// waiting for one). Loop-confined.
 final class HTTPClientPool {
     let loop: EventLoop
     let configuration: HTTPClientConfiguration
@@ -20,13 +20,11 @@ final class HTTPClientPool {
     var sessions: [PoolKey: TLSSession] = [:]
     let readBuffer: UnsafeMutableRawBufferPointer
 
-    private struct Entry {
-        var idle: [HTTPClientConnection] = []
-        var open = 0
-        var waiting: [ClientExchange] = []
-    }
-
-    private var entries: [PoolKey: Entry] = [:]
+    private var entries: [PoolKey: OriginPool] = [:]
+    /// The key asked for last and its pool: traffic mostly goes to one origin, and comparing a key
+    /// is cheaper than hashing it.
+    private var lastKey: PoolKey?
+    private var lastEntry: OriginPool?
     private var connections: [ObjectIdentifier: HTTPClientConnection] = [:]
     /// Connections ever opened (for tests and stats).
     private(set) var connectionsOpened = 0
@@ -47,27 +45,40 @@ final class HTTPClientPool {
 
     /// Starts `exchange`: on an idle connection, a new one, or after waiting for one.
     func execute(_ exchange: ClientExchange) {
-        let key = PoolKey(origin: exchange.request.origin, proxy: proxies.endpoint(for: exchange.request.origin))
-        // Entries are mutated in place: a copied-out entry would make its arrays copy on write.
-        while let connection = entries[key]?.idle.popLast() {
+        let entry = self.entry(for: PoolKey(origin: exchange.request.origin, proxy: proxies.endpoint(for: exchange.request.origin)))
+        while let connection = entry.idle.popLast() {
             if connection.isUsableForReuse() {
                 connection.run(exchange)
                 return
             }
             connection.close()
         }
-        let open = entries[key]?.open ?? 0
-        if open < configuration.maxConnectionsPerOrigin {
-            entries[key, default: Entry()].open += 1
-            self.open(key, for: exchange)
+        if entry.open < configuration.maxConnectionsPerOrigin {
+            entry.open += 1
+            open(entry, for: exchange)
             return
         }
-        entries[key, default: Entry()].waiting.append(exchange)
+        entry.waiting.append(exchange)
         exchange.cancelHandler = { [unowned self] error in
-            removeWaiting(exchange, key: key)
+            removeWaiting(exchange, from: entry)
             exchange.fail(error)
         }
-        scheduleWaitTimeout(exchange, key: key)
+        scheduleWaitTimeout(exchange, in: entry)
+    }
+
+    /// The pool of `key`, created on first use.
+    private func entry(for key: PoolKey) -> OriginPool {
+        if let lastEntry, lastKey == key { return lastEntry }
+        let found: OriginPool
+        if let existing = entries[key] {
+            found = existing
+        } else {
+            found = OriginPool(key: key)
+            entries[key] = found
+        }
+        lastKey = key
+        lastEntry = found
+        return found
     }
 
     /// Re-sends a request whose reused connection was found closed before it could have arrived.
@@ -75,8 +86,8 @@ final class HTTPClientPool {
         execute(exchange)
     }
 
-    private func open(_ key: PoolKey, for exchange: ClientExchange) {
-        let connection = HTTPClientConnection(key: key, pool: self)
+    private func open(_ entry: OriginPool, for exchange: ClientExchange) {
+        let connection = HTTPClientConnection(entry: entry, pool: self)
         connections[ObjectIdentifier(connection)] = connection
         connectionsOpened += 1
         connection.open(for: exchange)
@@ -84,47 +95,38 @@ final class HTTPClientPool {
 
     /// A connection finished its exchange and may be reused.
     func connectionBecameIdle(_ connection: HTTPClientConnection) {
-        if entries[connection.key]?.waiting.isEmpty == false, let next = entries[connection.key]?.waiting.removeFirst() {
-            connection.run(next)
+        let entry = connection.entry
+        if !entry.waiting.isEmpty {
+            connection.run(entry.waiting.removeFirst())
             return
         }
-        entries[connection.key, default: Entry()].idle.append(connection)
+        entry.idle.append(connection)
         connection.parkIdle(seconds: configuration.idleTimeout)
     }
 
     /// A connection closed: free its slot and start a waiting request on a new connection.
     func connectionClosed(_ connection: HTTPClientConnection) {
         guard connections.removeValue(forKey: ObjectIdentifier(connection)) != nil else { return }
-        var entry = entries[connection.key, default: Entry()]
+        let entry = connection.entry
         entry.open -= 1
         entry.idle.removeAll { $0 === connection }
         if !entry.waiting.isEmpty && entry.open < configuration.maxConnectionsPerOrigin {
-            let next = entry.waiting.removeFirst()
             entry.open += 1
-            entries[connection.key] = entry
-            open(connection.key, for: next)
+            open(entry, for: entry.waiting.removeFirst())
             return
         }
-        if entry.open == 0 && entry.waiting.isEmpty {
-            entries[connection.key] = nil
-        } else {
-            entries[connection.key] = entry
+        if entry.open == 0 && entry.waiting.isEmpty && entries[entry.key] === entry {
+            entries[entry.key] = nil
+            if lastEntry === entry {
+                lastKey = nil
+                lastEntry = nil
+            }
         }
-    }
-
-    private var hostHeaders: [HTTPOrigin: [UInt8]] = [:]
-
-    /// The `Host` header value for `origin` (the port only when it is not the scheme's default), cached.
-    func hostHeaderValue(for origin: HTTPOrigin) -> [UInt8] {
-        if let cached = hostHeaders[origin] { return cached }
-        let value = Array(origin.hostHeader.utf8)
-        if hostHeaders.count < 1024 { hostHeaders[origin] = value }
-        return value
     }
 
     /// Open connections for `origin` on this loop (idle included).
     func openConnections(to origin: HTTPOrigin) -> Int {
-        entries.filter { $0.key.origin == origin }.reduce(0) { $0 + $1.value.open }
+        entries.values.filter { $0.key.origin == origin }.reduce(0) { $0 + $1.open }
     }
 
     /// Closes every connection (idle and busy): used on client shutdown.
@@ -132,29 +134,48 @@ final class HTTPClientPool {
         for connection in Array(connections.values) {
             connection.abort(with: HTTPClientError(.cancelled, host: connection.key.origin.authority, "HTTP client shut down"))
         }
-        for (_, entry) in entries {
+        for entry in entries.values {
             for exchange in entry.waiting {
                 exchange.fail(HTTPClientError(.cancelled, host: exchange.host, "HTTP client shut down"))
             }
         }
         entries = [:]
+        lastKey = nil
+        lastEntry = nil
     }
 
-    private func removeWaiting(_ exchange: ClientExchange, key: PoolKey) {
-        entries[key]?.waiting.removeAll { $0 === exchange }
+    private func removeWaiting(_ exchange: ClientExchange, from entry: OriginPool) {
+        entry.waiting.removeAll { $0 === exchange }
     }
 
     /// A queued request still obeys its headers and total deadlines.
-    private func scheduleWaitTimeout(_ exchange: ClientExchange, key: PoolKey) {
+    private func scheduleWaitTimeout(_ exchange: ClientExchange, in entry: OriginPool) {
         let candidates = [exchange.headersDeadline.map { ($0, HTTPClientError.Kind.timeoutHeaders) },
                           exchange.totalDeadline.map { ($0, HTTPClientError.Kind.timeoutTotal) }].compactMap { $0 }
         guard let (deadline, kind) = candidates.min(by: { $0.0 < $1.0 }) else { return }
         let delay = deadline > loop.now ? deadline - loop.now : 0
         loop.scheduleTask(after: delay) { [weak self] in
-            guard let self, !exchange.isFinished, entries[key]?.waiting.contains(where: { $0 === exchange }) == true else { return }
-            removeWaiting(exchange, key: key)
+            guard let self, !exchange.isFinished, entry.waiting.contains(where: { $0 === exchange }) else { return }
+            removeWaiting(exchange, from: entry)
             exchange.fail(HTTPClientError(kind, host: exchange.host,
                 "no connection to \(exchange.host) became free in time (\(configuration.maxConnectionsPerOrigin) per loop already busy)"))
         }
+    }
+}
+
+/// The connections of one pool key on one loop: idle ones (the most recently used last), a count
+/// of open ones, and the requests waiting for one. A class, so that the pool and its connections
+/// update it in place without looking the key up again. Loop-confined.
+final class OriginPool {
+    let key: PoolKey
+    var idle: [HTTPClientConnection] = []
+    var open = 0
+    var waiting: [ClientExchange] = []
+    /// The `Host` header value: the port only when it is not the scheme's default.
+    let hostHeader: [UInt8]
+
+    init(key: PoolKey) {
+        self.key = key
+        hostHeader = Array(key.origin.hostHeader.utf8)
     }
 }
