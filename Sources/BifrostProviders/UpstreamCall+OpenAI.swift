@@ -10,6 +10,14 @@ extension UpstreamCall {
     func openAICompletion(_ request: BifrostRequest, to endpoint: ParsedURL, key: ProviderKey, context: BifrostContext,
                           sendBackRawResponse: Bool) async throws -> BifrostResponse {
         let (bytes, latency) = try await call(OpenAICodec.requestBody(request, stream: false), to: endpoint, key: key, context: context)
+        return try openAIResponse(bytes, latency: latency, request: request, sendBackRawResponse: sendBackRawResponse)
+    }
+
+    /// The answer of ``openAICompletion(_:to:key:context:sendBackRawResponse:)`` decoded
+    /// (synchronous, so that the decoder's state stays out of the async caller's frame).
+    @inline(never)
+    private func openAIResponse(_ bytes: [UInt8], latency: Duration, request: BifrostRequest,
+                                sendBackRawResponse: Bool) throws -> BifrostResponse {
         let decoder = OpenAIResponseDecoder(request: request, provider: provider, now: Int(Date().timeIntervalSince1970))
         var result = try decoder.decode(bytes)
         result.extraFields.latency = UpstreamCall.milliseconds(latency)
