@@ -33,10 +33,19 @@ public final class Bifrost: Sendable {
     private let accepting = Atomic<Bool>(true)
     private let random = Mutex(FastRandom())
 
-    private struct ProviderSlot: Sendable {
+    /// A provider's adapter, queue and configuration. A class: requests hold it across their awaits,
+    /// and a reference keeps their async frames small and costs one retain instead of a copy of the
+    /// whole configuration.
+    private final class ProviderSlot: Sendable {
         let provider: any Provider
         let queue: ProviderQueue
         let config: ProviderConfig
+
+        init(provider: any Provider, queue: ProviderQueue, config: ProviderConfig) {
+            self.provider = provider
+            self.queue = queue
+            self.config = config
+        }
     }
 
     public init(account: any Account, providers factory: @escaping ProviderFactory, plugins: [any Plugin],
