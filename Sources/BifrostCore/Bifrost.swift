@@ -95,7 +95,8 @@ public final class Bifrost: Sendable {
     }
 
     /// The walk over `request.fallbacks` once the primary failed (its own frame: the success path
-    /// above stays small). Throws the primary's error when it may not fall back.
+    /// above stays small; never inlined). Throws the primary's error when it may not fall back.
+    @inline(never)
     private func fallBack<T>(_ request: BifrostRequest, after primaryError: BifrostError, context: BifrostContext,
                              _ attempt: (BifrostRequest) async -> Result<T, BifrostError>) async throws(BifrostError) -> T {
         if !primaryError.fallbacksAllowed || context.isCancelled || request.fallbacks.isEmpty { throw primaryError }
@@ -148,13 +149,9 @@ public final class Bifrost: Sendable {
 
     private func callProvider(_ request: BifrostRequest, context: BifrostContext) async -> Result<BifrostResponse, BifrostError> {
         let slot: ProviderSlot
-        do {
-            slot = try providerSlot(request.provider)
-        } catch {
-            return .failure(Self.bifrostError(error, provider: request.provider))
-        }
-        guard slot.config.keys.contains(where: { $0.serves(request.model) }) else {
-            return .failure(noKeyError(provider: request.provider, model: request.model, config: slot.config))
+        switch usableSlot(for: request) {
+        case .success(let found): slot = found
+        case .failure(let error): return .failure(error)
         }
         // The turn is taken and released here rather than through `ProviderQueue.run`'s closure:
         // one async frame fewer on every request.
@@ -172,13 +169,9 @@ public final class Bifrost: Sendable {
     func openProviderStream(_ request: BifrostRequest, context: BifrostContext) async
         -> Result<(stream: BifrostStream, ticket: ProviderQueue.Ticket), BifrostError> {
         let slot: ProviderSlot
-        do {
-            slot = try providerSlot(request.provider)
-        } catch {
-            return .failure(Self.bifrostError(error, provider: request.provider))
-        }
-        guard slot.config.keys.contains(where: { $0.serves(request.model) }) else {
-            return .failure(noKeyError(provider: request.provider, model: request.model, config: slot.config))
+        switch usableSlot(for: request) {
+        case .success(let found): slot = found
+        case .failure(let error): return .failure(error)
         }
         let ticket: ProviderQueue.Ticket
         do {
@@ -225,7 +218,9 @@ public final class Bifrost: Sendable {
         }
     }
 
-    /// The retry loop once the first call failed (its own frame: the first call above stays small).
+    /// The retry loop once the first call failed (its own frame, never inlined: the first call above
+    /// stays small).
+    @inline(never)
     private func retry<T: Sendable>(_ slot: ProviderSlot, _ request: BifrostRequest, context: BifrostContext,
                                     after firstError: any Error, with firstKey: ProviderKey,
                                     _ body: (ProviderKey) async throws -> T) async throws -> T {
@@ -253,6 +248,7 @@ public final class Bifrost: Sendable {
         }
     }
 
+    @inline(never)
     private func selectKey(_ slot: ProviderSlot, _ request: BifrostRequest, avoiding lastKey: ProviderKey?) -> ProviderKey {
         let keys = slot.config.keys
         if keys.count == 1 { return keys[0] }  // callProvider checked that it serves the model; no shared lock needed
@@ -280,6 +276,23 @@ public final class Bifrost: Sendable {
             return BifrostError(message: "request cancelled", type: "cancelled", statusCode: 499, allowFallbacks: false)
         }
         return BifrostError(message: "provider \(provider) failed: \(error)", type: "internal_error", statusCode: 500)
+    }
+
+    /// The slot of the request's provider when one of its keys serves the model, else the error to
+    /// answer with. Synchronous and never inlined: the configuration it reads stays out of the
+    /// async callers' frames.
+    @inline(never)
+    private func usableSlot(for request: BifrostRequest) -> Result<ProviderSlot, BifrostError> {
+        let slot: ProviderSlot
+        do {
+            slot = try providerSlot(request.provider)
+        } catch {
+            return .failure(Self.bifrostError(error, provider: request.provider))
+        }
+        guard slot.config.keys.contains(where: { $0.serves(request.model) }) else {
+            return .failure(noKeyError(provider: request.provider, model: request.model, config: slot.config))
+        }
+        return .success(slot)
     }
 
     private func noKeyError(provider: String, model: String, config: ProviderConfig) -> BifrostError {
