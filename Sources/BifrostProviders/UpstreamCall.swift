@@ -6,8 +6,9 @@ import BifrostPluginKit
 /// The HTTP side every adapter shares, made once per provider: JSON `POST`s with the adapter's
 /// auth header and `network_config.extra_headers`, timeouts from `network_config` and the request's
 /// deadline, sent on the inbound connection's event loop. Failures become ``BifrostError``s (see
-/// ``ProviderErrors``); keys never appear in them.
-struct UpstreamCall: Sendable {
+/// ``ProviderErrors``); keys never appear in them. A class: a call holds it across its awaits, and
+/// a reference keeps that async frame small where a copy of the fields would not.
+final class UpstreamCall: Sendable {
     /// How the key travels.
     enum KeyHeader: Sendable {
         /// `Authorization: Bearer {key}` (OpenAI and compatibles).
