@@ -49,7 +49,7 @@ final class HTTPServerConnection: IOEventHandler, TimerTarget, FlushTarget {
     private var readPaused = false
     /// Socket reported not writable; wait for EPOLLOUT.
     private var writeBlocked = false
-    private var flushDeferredPending = false
+    var flushQueued = false
     /// Close once the queued bytes are written (after the last response).
     private var closeAfterFlush = false
     private var halfClosed = false
@@ -484,14 +484,10 @@ final class HTTPServerConnection: IOEventHandler, TimerTarget, FlushTarget {
     // MARK: Writing
 
     private func flushUnlessIngesting() {
-        if !ingesting && !flushDeferredPending {
-            flushDeferredPending = true
-            context.loop.deferFlush(self)
-        }
+        if !ingesting { context.loop.deferFlush(self) }
     }
 
     func flushDeferred() {
-        flushDeferredPending = false
         flush()
     }
 

@@ -9,7 +9,7 @@ import Glibc
 /// Any failure (connect refused or timed out, the peer closing, a reply timing out, a protocol
 /// violation) closes the connection and fails every command still waiting on it: a pipeline cannot
 /// be resynchronised, and the pool opens a fresh connection for the next command.
-final class RedisConnection: IOEventHandler, TimerTarget {
+final class RedisConnection: IOEventHandler, TimerTarget, FlushTarget {
     private enum Phase { case resolving, connecting, ready, closed }
 
     private unowned let pool: RedisLoopPool
@@ -26,7 +26,7 @@ final class RedisConnection: IOEventHandler, TimerTarget {
     private var outbound: [UInt8] = []
     private var outboundOffset = 0
     private var writeBlocked = false
-    private var flushScheduled = false
+    var flushQueued = false
     private var parser = RESPParser()
     private var timer = DeadlineSlot()
 
@@ -115,13 +115,12 @@ final class RedisConnection: IOEventHandler, TimerTarget {
         pending.append(command)
         outbound.append(contentsOf: command.bytes)
         if pending.count == 1 { armTimer() }
-        guard phase == .ready, !flushScheduled, !writeBlocked else { return }
-        flushScheduled = true
-        loop.deferTask { [weak self] in
-            guard let self else { return }
-            flushScheduled = false
-            flush()
-        }
+        guard phase == .ready, !writeBlocked else { return }
+        loop.deferFlush(self)
+    }
+
+    func flushDeferred() {
+        flush()
     }
 
     // MARK: Events

@@ -45,7 +45,7 @@ final class HTTPClientConnection: IOEventHandler, TimerTarget, FlushTarget {
     private var inflater: Inflater?
     private var readPaused = false
     private var writeBlocked = false
-    private var flushDeferredPending = false
+    var flushQueued = false
     /// Some byte of the current request was accepted by the kernel (so it may have reached the peer).
     private var requestBytesSent = false
     private var responseBytesReceived = false
@@ -177,14 +177,10 @@ final class HTTPClientConnection: IOEventHandler, TimerTarget, FlushTarget {
         responseHead = nil
         outbound.append(encodeRequest(exchange.request))
         setHeadersTimeout()
-        if !flushDeferredPending {
-            flushDeferredPending = true
-            loop.deferFlush(self)
-        }
+        loop.deferFlush(self)
     }
 
     func flushDeferred() {
-        flushDeferredPending = false
         if !isClosed { flush() }
     }
 
