@@ -153,8 +153,6 @@ public final class Bifrost: Sendable {
         case .success(let found): slot = found
         case .failure(let error): return .failure(error)
         }
-        // The turn is taken and released here rather than through `ProviderQueue.run`'s closure:
-        // one async frame fewer on every request.
         do {
             let waited = try await slot.queue.acquire(context: context)
             defer { slot.queue.release() }
@@ -191,22 +189,16 @@ public final class Bifrost: Sendable {
         }
     }
 
-    /// ``withRetries(_:_:context:_:)`` for a completion, written out so that the first call is not
-    /// made through a closure (one async frame fewer on every request).
     private func callWithRetries(_ slot: ProviderSlot, _ request: BifrostRequest, context: BifrostContext) async throws
         -> BifrostResponse {
-        let key = selectKey(slot, request, avoiding: nil)
-        do {
-            try Task.checkCancellation()
-            return try await slot.provider.complete(request, key: key, context: context)
-        } catch {
-            return try await retry(slot, request, context: context, after: error, with: key) { key in
-                try await slot.provider.complete(request, key: key, context: context)
-            }
+        try await withRetries(slot, request, context: context) { key in
+            try await slot.provider.complete(request, key: key, context: context)
         }
     }
 
-    /// Calls `body` with a chosen key, retrying per the provider's policy with backoff.
+    /// Calls `body` with a chosen key, retrying per the provider's policy with backoff. Always
+    /// inlined, so that the first call's closure is too (no async frame of its own).
+    @inline(__always)
     private func withRetries<T: Sendable>(_ slot: ProviderSlot, _ request: BifrostRequest, context: BifrostContext,
                                           _ body: (ProviderKey) async throws -> T) async throws -> T {
         let key = selectKey(slot, request, avoiding: nil)
@@ -251,7 +243,7 @@ public final class Bifrost: Sendable {
     @inline(never)
     private func selectKey(_ slot: ProviderSlot, _ request: BifrostRequest, avoiding lastKey: ProviderKey?) -> ProviderKey {
         let keys = slot.config.keys
-        if keys.count == 1 { return keys[0] }  // callProvider checked that it serves the model; no shared lock needed
+        if keys.count == 1 { return keys[0] }  // usableSlot checked that it serves the model; no shared lock needed
         return random.withLock { generator in
             KeySelector.select(from: slot.config.keys, model: request.model, avoiding: lastKey, using: &generator)
         }!

@@ -34,15 +34,6 @@ public final class ProviderQueue: Sendable {
     /// Calls in flight and requests waiting, for stats and tests.
     public var load: (running: Int, waiting: Int) { state.withLock { ($0.running, $0.waiters.count) } }
 
-    /// Runs `body` when a turn is free, recording how long the request waited in the context's
-    /// measurements.
-    public func run<T: Sendable>(context: BifrostContext, _ body: () async throws -> T) async throws -> T {
-        let waited = try await acquire(context: context)
-        defer { release() }
-        context.record { $0.queueWait = waited }
-        return try await body()
-    }
-
     /// Takes a turn, waiting for one when none is free, and returns how long it waited (zero when a
     /// turn was free). The caller must ``release()`` it.
     @inline(__always)
