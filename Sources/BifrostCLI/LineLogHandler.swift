@@ -71,38 +71,21 @@ public struct LogLine {
     /// ` name=value` for a whole number.
     public mutating func field(_ name: String, _ value: Int) {
         start(name)
-        appendDecimal(value)
+        bytes.appendDecimal(value)
     }
 
     /// ` name=value` for a count of tenths, printed with one decimal (`35` → `3.5`).
     public mutating func field(_ name: String, tenths: Int) {
         start(name)
-        appendDecimal(tenths / 10)
+        bytes.appendDecimal(tenths / 10)
         bytes.append(UInt8(ascii: "."))
-        appendDecimal(abs(tenths % 10))
+        bytes.appendDecimal(abs(tenths % 10))
     }
 
     private mutating func start(_ name: String) {
         bytes.append(0x20)
         bytes.append(contentsOf: name.utf8)
         bytes.append(UInt8(ascii: "="))
-    }
-
-    private mutating func appendDecimal(_ value: Int) {
-        if value < 0 { bytes.append(UInt8(ascii: "-")) }
-        var magnitude = value.magnitude
-        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
-                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
-            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-        var count = 0
-        withUnsafeMutableBytes(of: &digits) { buffer in
-            repeat {
-                buffer[19 - count] = UInt8(ascii: "0") + UInt8(magnitude % 10)
-                magnitude /= 10
-                count += 1
-            } while magnitude > 0
-            bytes.append(contentsOf: buffer[(20 - count)...])
-        }
     }
 
     consuming func finish(source: String, message: String) -> [UInt8] {

@@ -27,7 +27,7 @@ enum HTTPResponseEncoder {
         }
         if let contentLength {
             buffer.append(contentsOf: contentLengthPrefix)
-            appendDecimal(contentLength, into: &buffer)
+            buffer.appendDecimal(contentLength)
             buffer.append(contentsOf: crlf)
         } else if chunked {
             buffer.append(contentsOf: "Transfer-Encoding: chunked\r\n".utf8)
@@ -55,27 +55,6 @@ enum HTTPResponseEncoder {
             buffer.append(contentsOf: line)
         } else {
             buffer.append(contentsOf: "HTTP/1.1 \(status.code) \(status.reason)\r\n".utf8)
-        }
-    }
-
-    /// Appends a non-negative integer in decimal without building a String.
-    static func appendDecimal(_ value: Int, into buffer: inout [UInt8]) {
-        guard value >= 10 else {
-            buffer.append(UInt8(truncatingIfNeeded: 48 + value))
-            return
-        }
-        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
-                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
-            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-        var count = 0
-        var remaining = value
-        withUnsafeMutableBytes(of: &digits) { raw in
-            while remaining > 0 {
-                raw[count] = UInt8(truncatingIfNeeded: 48 + remaining % 10)
-                remaining /= 10
-                count += 1
-            }
-            for index in stride(from: count - 1, through: 0, by: -1) { buffer.append(raw[index]) }
         }
     }
 

@@ -6,22 +6,6 @@ extension Array where Element == UInt8 {
         text.withUTF8Buffer { append(contentsOf: $0) }
     }
 
-    /// Appends `value` in decimal.
-    mutating func appendDecimal(_ value: Int) {
-        if value < 0 { append(UInt8(ascii: "-")) }
-        var remaining = value.magnitude
-        if remaining == 0 {
-            append(UInt8(ascii: "0"))
-            return
-        }
-        let start = count
-        while remaining > 0 {
-            append(UInt8(truncatingIfNeeded: 48 &+ remaining % 10))
-            remaining /= 10
-        }
-        self[start...].reverse()
-    }
-
     /// True when the bytes from `offset` on begin with `prefix`.
     func hasPrefix(_ prefix: StaticString, at offset: Int = 0) -> Bool {
         prefix.withUTF8Buffer { literal in

@@ -3,11 +3,11 @@ public enum RESPEncoder {
     /// Appends `*<n>\r\n` then `$<len>\r\n<bytes>\r\n` for each argument.
     public static func encode(_ command: [[UInt8]], into buffer: inout [UInt8]) {
         buffer.append(UInt8(ascii: "*"))
-        appendDecimal(command.count, into: &buffer)
+        buffer.appendDecimal(command.count)
         buffer.append(contentsOf: crlf)
         for argument in command {
             buffer.append(UInt8(ascii: "$"))
-            appendDecimal(argument.count, into: &buffer)
+            buffer.appendDecimal(argument.count)
             buffer.append(contentsOf: crlf)
             buffer.append(contentsOf: argument)
             buffer.append(contentsOf: crlf)
@@ -23,24 +23,4 @@ public enum RESPEncoder {
     }
 
     static let crlf: [UInt8] = [13, 10]
-
-    static func appendDecimal(_ value: Int, into buffer: inout [UInt8]) {
-        if value == 0 {
-            buffer.append(UInt8(ascii: "0"))
-            return
-        }
-        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
-                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
-            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-        var count = 0
-        var rest = value
-        withUnsafeMutableBytes(of: &digits) { raw in
-            while rest > 0 {
-                raw[count] = UInt8(48 + rest % 10)
-                rest /= 10
-                count += 1
-            }
-            for index in stride(from: count - 1, through: 0, by: -1) { buffer.append(raw[index]) }
-        }
-    }
 }

@@ -212,7 +212,7 @@ final class HTTPClientConnection: IOEventHandler, TimerTarget, FlushTarget {
         }
         if !request.body.isEmpty || request.method == "POST" || request.method == "PUT" || request.method == "PATCH" {
             head.append(contentsOf: Self.contentLength)
-            HTTPResponseEncoder.appendDecimal(request.body.count, into: &head)
+            head.appendDecimal(request.body.count)
             head.append(contentsOf: HTTPResponseEncoder.crlf)
         }
         head.append(contentsOf: HTTPResponseEncoder.crlf)
