@@ -162,23 +162,17 @@ public struct HTTPHeaders: Sendable, Sequence {
         String(decoding: bytes[Int(field.nameStart)..<Int(field.nameStart + field.nameLength)], as: UTF8.self)
     }
 
-    /// The value of the only field called `name` when it is a plain decimal number (1 to 18 digits,
-    /// nothing else), read without making a string; nil when absent, repeated or anything else.
-    func plainDecimal(_ name: String) -> Int? {
-        let target = name.utf8
-        var found: Field?
-        for field in fields where nameEquals(field, target) {
-            guard found == nil else { return nil }
-            found = field
+    /// What the `Content-Length` fields say, read without making strings: every field must be
+    /// valid and agree with the others.
+    func contentLength() -> ContentLength.Reading {
+        var found: Int?
+        for field in fields where nameEquals(field, "content-length".utf8) {
+            let start = Int(field.valueStart)
+            guard let value = ContentLength.parse(bytes, from: start, to: start + Int(field.valueLength)),
+                  found == nil || found == value else { return .invalid }
+            found = value
         }
-        guard let field = found, (1...18).contains(field.valueLength) else { return nil }
-        var result = 0
-        for index in Int(field.valueStart)..<Int(field.valueStart + field.valueLength) {
-            let digit = bytes[index] &- UInt8(ascii: "0")
-            guard digit < 10 else { return nil }
-            result = result * 10 + Int(digit)
-        }
-        return result
+        return found.map { .value($0) } ?? .absent
     }
 
     private func value(_ field: Field) -> String {

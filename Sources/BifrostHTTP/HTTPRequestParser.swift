@@ -142,7 +142,7 @@ private struct HeadDecoder {
             switch classify(nameStart, nameEnd) {
             case .contentLength:
                 contentLengthSeen = true
-                switch parseContentLength(valueStart, valueEnd) {
+                switch ContentLength.parse(storage, from: valueStart, to: valueEnd) {
                 case nil:
                     return .failure(HTTPRequestError(.badRequest, code: "invalid_content_length",
                                                      "Content-Length is not a non-negative integer"))
@@ -264,27 +264,6 @@ private struct HeadDecoder {
     }
 
     /// Content-Length: digits only (a comma list of identical values is accepted, RFC 9110 §8.6).
-    private func parseContentLength(_ start: Int, _ end: Int) -> Int? {
-        var result: Int?
-        var index = start
-        while index <= end {
-            var stop = index
-            while stop < end && storage[stop] != UInt8(ascii: ",") { stop += 1 }
-            var a = index, b = stop
-            while a < b && ASCII.isWhitespace(storage[a]) { a += 1 }
-            while b > a && ASCII.isWhitespace(storage[b - 1]) { b -= 1 }
-            guard a < b, b - a <= 18 else { return nil }
-            var value = 0
-            for i in a..<b {
-                guard ASCII.isDigit(storage[i]) else { return nil }
-                value = value * 10 + Int(storage[i] - 0x30)
-            }
-            if let result, result != value { return nil }
-            result = value
-            index = stop + 1
-        }
-        return result
-    }
 }
 
 /// Head framing shared by the request and response parsers: where a head ends, and one field line.

@@ -94,16 +94,13 @@ extension HTTPClientResponseHead {
             let codings = headers.lowercasedElements("transfer-encoding")
             return codings.last == "chunked" ? .chunked : .untilClose
         }
-        if let length = headers.plainDecimal("content-length") { return length == 0 ? .none : .contentLength(length) }
-        let lengths = headers.values("content-length")
-        guard let first = lengths.first else { return .untilClose }
-        // Usually one plain value; a list must repeat the same number (RFC 9110 §8.6).
-        let values = lengths.count == 1 && !first.contains(",")
-            ? [first] : lengths.flatMap { $0.split(separator: ",").map { $0.trimmingCharacters(in: " \t") } }
-        guard let firstValue = values.first, let length = Int(firstValue), length >= 0, values.allSatisfy({ $0 == firstValue }) else {
-            throw ResponseFramingError(message: "invalid Content-Length in response: \(lengths.joined(separator: ", "))")
+        switch headers.contentLength() {
+        case .absent: return .untilClose
+        case .value(let length): return length == 0 ? .none : .contentLength(length)
+        case .invalid:
+            let lengths = headers.values("content-length").joined(separator: ", ")
+            throw ResponseFramingError(message: "invalid Content-Length in response: \(lengths)")
         }
-        return length == 0 ? .none : .contentLength(length)
     }
 
     /// Whether the connection may carry another request after this response.
