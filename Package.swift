@@ -144,6 +144,7 @@ let package = Package(
             name: "bifrost-http",
             dependencies: [
                 "BifrostCLI",
+                "BifrostIO",
                 "BifrostPluginLoader",
                 "BifrostTransport",
                 "BifrostTLS",

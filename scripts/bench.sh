@@ -6,6 +6,8 @@
 #   direct   the load generator → bifrost-mock (the floor: no proxy at all)
 #   nginx    → nginx proxy_pass (upstream keepalive 64) → the same mock (the floor a pure proxy sets)
 #   bifrost  → bifrost-http (openai provider, base_url = the mock) → the same mock
+#   bifrost-bp  → a second bifrost-http, started with -busy-poll BUSY_POLL_US (its loops poll for that
+#            long after a light batch instead of sleeping at once; more CPU at low load, less latency)
 # once with the mock over HTTP and once over HTTPS (a throwaway CA and leaf certificate made with the
 # openssl command, deleted on exit; nginx and the gateway both verify it: nginx with
 # proxy_ssl_trusted_certificate, the gateway through SSL_CERT_FILE). The client → nginx/gateway leg is
@@ -23,8 +25,8 @@
 # latency added over direct (p50 and p99 differences), CPU per request for nginx (master + workers)
 # and bifrost-http (utime+stime from /proc/PID/stat before and after each run ÷ requests), the rate
 # results, peak RSS (VmHWM from /proc/PID/status; nginx is master + workers summed) and the targets:
-#   - bifrost's added p50 at 1 connection ≤ 1.5 × nginx's added p50
-#   - bifrost's requests/s at 64 connections ≥ 0.7 × nginx's
+#   - bifrost's added p50 at 1 connection ≤ 1.5 × nginx's added p50 (both bifrost-http settings)
+#   - bifrost's requests/s at 64 connections ≥ 0.7 × nginx's (both settings)
 #   - 5,000 requests/s held (achieved ≥ 98%) with 0 errors (non-2xx + transport errors)
 #   - bifrost-http's peak RSS under 100 MB
 #
@@ -35,7 +37,7 @@
 # per request to stderr (a file here; the status codes it logged are summarised at the end).
 #
 # Informational: exits 0 whatever the numbers (exits 1 only if it cannot run). Loopback only. With the
-# defaults the whole run takes about 4 minutes; QUICK=1 (2 s runs, 1 round, 5 s rate test) about 1.
+# defaults the whole run takes about 5 minutes; QUICK=1 (2 s runs, 1 round, 5 s rate test) about 1.
 #
 # Environment (all optional):
 #   BIFROST_BIN        bifrost-http binary      (default .build/release/bifrost-http)
@@ -43,6 +45,7 @@
 #   DURATION           seconds per wrk run      (default 5; QUICK=1: 2)
 #   ROUNDS             interleaved rounds       (default 3; QUICK=1: 1)
 #   RATE_DURATION      seconds of the fixed-rate test (default 20; QUICK=1: 5)
+#   BUSY_POLL_US       -busy-poll of the bifrost-bp target, in microseconds (default 200)
 #   QUICK              1: short runs for testing the script
 #
 # Needs: wrk, nginx (apt: wrk nginx-light), hey, openssl, curl, timeout (coreutils).
@@ -66,6 +69,7 @@ fi
 DURATION="${DURATION:-$DEFAULT_DURATION}"; DURATION="${DURATION%s}"
 ROUNDS="${ROUNDS:-$DEFAULT_ROUNDS}"
 RATE_DURATION="${RATE_DURATION:-$DEFAULT_RATE_DURATION}"; RATE_DURATION="${RATE_DURATION%s}"
+BUSY_POLL_US="${BUSY_POLL_US:-200}"
 CONCURRENCIES=(1 64)
 RATE_WORKERS=50
 RATE_PER_WORKER=100
@@ -90,6 +94,7 @@ command -v timeout >/dev/null 2>&1 || die "timeout is not installed (coreutils)"
 [[ "$DURATION" =~ ^[1-9][0-9]*$ ]] || die "DURATION must be a whole number of seconds (got '$DURATION')"
 [[ "$ROUNDS" =~ ^[1-9][0-9]*$ ]] || die "ROUNDS must be a positive integer (got '$ROUNDS')"
 [[ "$RATE_DURATION" =~ ^[1-9][0-9]*$ ]] || die "RATE_DURATION must be a whole number of seconds (got '$RATE_DURATION')"
+[[ "$BUSY_POLL_US" =~ ^[1-9][0-9]*$ ]] || die "BUSY_POLL_US must be a positive number of microseconds (got '$BUSY_POLL_US')"
 CLK_TCK="$(getconf CLK_TCK 2>/dev/null || echo 100)"
 
 raise_nofile
@@ -100,12 +105,14 @@ MOCK_PID=""
 NGINX_PID=""
 NGINX_WORKERS=""
 BIFROST_PID=""
+BIFROST_BP_PID=""
 TOOL_PID=""
 
 stop_servers() { # stops this phase's processes (nginx workers too, should the master die first)
     local w
     stop_pid "$TOOL_PID"; TOOL_PID=""
     stop_pid "$BIFROST_PID"; BIFROST_PID=""
+    stop_pid "$BIFROST_BP_PID"; BIFROST_BP_PID=""
     stop_pid "$NGINX_PID"; NGINX_PID=""
     for w in $NGINX_WORKERS; do kill -0 "$w" 2>/dev/null && kill -KILL "$w" 2>/dev/null; done
     NGINX_WORKERS=""
@@ -197,8 +204,8 @@ for kind in plain gateway; do
 done
 
 # --- Phase servers ----------------------------------------------------------------------------------
-# start_servers SCHEME (http|https): the mock, nginx in front of it and bifrost-http in front of it.
-# Sets MOCK_PORT NGINX_PORT BIFROST_PORT, the PIDs and URL_direct URL_nginx URL_bifrost.
+# start_servers SCHEME (http|https): the mock, nginx in front of it and the two bifrost-http in front of it.
+# Sets MOCK_PORT NGINX_PORT BIFROST_PORT BIFROST_BP_PORT, the PIDs and URL_direct URL_nginx URL_bifrost URL_bifrost_bp.
 start_servers() {
     local scheme="$1" tls_args=() curl_tls=() gw_env=() attempt ssl_conf=""
     local log_dir="$WORK/$scheme"
@@ -294,6 +301,15 @@ EOF
         '.*address=127\.0\.0\.1:\([0-9][0-9]*\).*bifrost-http listening.*')" || exit 1
     URL_bifrost="http://127.0.0.1:$BIFROST_PORT/v1/chat/completions"
     wait_post bifrost-http "$BIFROST_PID" "$log_dir/bifrost.log" "$URL_bifrost" "$WORK/body-gateway.json"
+
+    # The same gateway with busy polling.
+    env "${gw_env[@]}" "$BIN" -config "$log_dir/bifrost-config.json" -host 127.0.0.1 -port 0 \
+        -log-level info -busy-poll "$BUSY_POLL_US" >"$log_dir/bifrost-bp.log" 2>&1 &
+    BIFROST_BP_PID=$!
+    BIFROST_BP_PORT="$(wait_port bifrost-http "$BIFROST_BP_PID" "$log_dir/bifrost-bp.log" \
+        '.*address=127\.0\.0\.1:\([0-9][0-9]*\).*bifrost-http listening.*')" || exit 1
+    URL_bifrost_bp="http://127.0.0.1:$BIFROST_BP_PORT/v1/chat/completions"
+    wait_post "bifrost-http -busy-poll" "$BIFROST_BP_PID" "$log_dir/bifrost-bp.log" "$URL_bifrost_bp" "$WORK/body-gateway.json"
 }
 
 # --- Runs -------------------------------------------------------------------------------------------
@@ -308,11 +324,14 @@ target_pids() { # target_pids TARGET → the processes whose CPU counts for it (
     case "$1" in
         nginx) echo "$NGINX_PID $NGINX_WORKERS" ;;
         bifrost) echo "$BIFROST_PID" ;;
+        bifrost-bp) echo "$BIFROST_BP_PID" ;;
         *) echo "" ;;
     esac
 }
 
-target_label() { case "$1" in direct) echo "direct (mock)" ;; nginx) echo nginx ;; bifrost) echo bifrost-http ;; esac; }
+target_label() {
+    case "$1" in direct) echo "direct (mock)" ;; nginx) echo nginx ;; bifrost) echo bifrost-http ;; bifrost-bp) echo "bifrost -bp $BUSY_POLL_US" ;; esac
+}
 
 # run_wrk SCHEME C TARGET OUT SECONDS → sets WRK_RESULT "rps p50 p99 requests errors cpu_us" (or ERR)
 run_wrk() {
@@ -321,6 +340,7 @@ run_wrk() {
         direct) url="$URL_direct"; lua="$WORK/post-plain.lua" ;;
         nginx) url="$URL_nginx"; lua="$WORK/post-plain.lua" ;;
         bifrost) url="$URL_bifrost"; lua="$WORK/post-gateway.lua" ;;
+        bifrost-bp) url="$URL_bifrost_bp"; lua="$WORK/post-gateway.lua" ;;
     esac
     threads=$(( c == 1 ? 1 : 2 ))
     pids="$(target_pids "$target")"
@@ -342,11 +362,15 @@ run_wrk() {
 
 check_alive() { # check_alive SCHEME: a server that died is a problem worth stopping for
     local scheme="$1"
-    if [[ -n "$BIFROST_PID" ]] && ! kill -0 "$BIFROST_PID" 2>/dev/null; then
-        echo "bench: bifrost-http exited during the $scheme-upstream runs; the last lines of its log:" >&2
-        tail -n 30 "$WORK/$scheme/bifrost.log" | sed 's/^/    /' >&2
-        exit 1
-    fi
+    local pid log
+    for pid in "$BIFROST_PID:bifrost" "$BIFROST_BP_PID:bifrost-bp"; do
+        log="$WORK/$scheme/${pid#*:}.log"; pid="${pid%%:*}"
+        if [[ -n "$pid" ]] && ! kill -0 "$pid" 2>/dev/null; then
+            echo "bench: bifrost-http exited during the $scheme-upstream runs; the last lines of $log:" >&2
+            tail -n 30 "$log" | sed 's/^/    /' >&2
+            exit 1
+        fi
+    done
     if ! kill -0 "$MOCK_PID" 2>/dev/null || ! kill -0 "$NGINX_PID" 2>/dev/null; then
         die "the mock or nginx exited during the $scheme-upstream runs"
     fi
@@ -355,10 +379,10 @@ check_alive() { # check_alive SCHEME: a server that died is a problem worth stop
 # run_phase SCHEME: start the servers, warm up, interleaved rounds, (http) rate test, peak RSS, stop.
 run_phase() {
     local scheme="$1" c r i target order out rps p50 p99 requests errors cpu
-    local targets=(direct nginx bifrost)
+    local targets=(direct nginx bifrost bifrost-bp)
     start_servers "$scheme"
 
-    echo "upstream $scheme: mock pid $MOCK_PID port $MOCK_PORT; nginx pid $NGINX_PID (workers $NGINX_WORKERS) port $NGINX_PORT; bifrost-http pid $BIFROST_PID port $BIFROST_PORT"
+    echo "upstream $scheme: mock pid $MOCK_PID port $MOCK_PORT; nginx pid $NGINX_PID (workers $NGINX_WORKERS) port $NGINX_PORT; bifrost-http pid $BIFROST_PID port $BIFROST_PORT; with -busy-poll pid $BIFROST_BP_PID port $BIFROST_BP_PORT"
     printf 'warming up (1 s each, 64 connections)... '
     for target in "${targets[@]}"; do run_wrk "$scheme" 64 "$target" "$WORK/warmup.txt" 1; done
     echo done
@@ -368,7 +392,7 @@ run_phase() {
     for c in "${CONCURRENCIES[@]}"; do
         for ((r = 1; r <= ROUNDS; r++)); do
             order=()
-            for ((i = 0; i < 3; i++)); do order+=("${targets[$(( (i + r - 1) % 3 ))]}"); done
+            for ((i = 0; i < ${#targets[@]}; i++)); do order+=("${targets[$(( (i + r - 1) % ${#targets[@]} ))]}"); done
             for target in "${order[@]}"; do
                 out="$WORK/$scheme/wrk-c$c-$target-$r.txt"
                 run_wrk "$scheme" "$c" "$target" "$out" "$DURATION"
@@ -399,6 +423,7 @@ run_phase() {
 
     PEAK_RSS["$scheme nginx"]="$(hwm_kb $NGINX_PID $NGINX_WORKERS)"
     PEAK_RSS["$scheme bifrost"]="$(hwm_kb "$BIFROST_PID")"
+    PEAK_RSS["$scheme bifrost-bp"]="$(hwm_kb "$BIFROST_BP_PID")"
     PEAK_RSS["$scheme mock"]="$(hwm_kb "$MOCK_PID")"
     collect_gateway_log "$scheme"
     stop_servers
@@ -437,19 +462,23 @@ run_rate() {
 # collect_gateway_log SCHEME: the gateway's notable log lines (anything above info) and the status
 # codes of its request lines, for the summary.
 collect_gateway_log() {
-    local scheme="$1" log="$WORK/$1/bifrost.log" notable statuses
-    notable="$(grep -vE '^[^ ]+ (info|debug|trace) ' "$log" | head -n 20)"
-    [[ -n "$notable" ]] && PHASE_NOTES+=("bifrost-http ($scheme upstream) log lines above info (first 20):" "$(sed 's/^/    /' <<<"$notable")")
-    statuses="$(grep -oE ' status=[0-9]+' "$log" | sed 's/.*=//' | sort | uniq -c |
-        awk '{ printf "%s%s×%s", sep, $2, $1; sep = ", " }')"
-    [[ -n "$statuses" ]] && PHASE_NOTES+=("bifrost-http ($scheme upstream) request log, status×count: $statuses")
+    local scheme="$1" log name notable statuses
+    for name in bifrost bifrost-bp; do
+        log="$WORK/$scheme/$name.log"
+        notable="$(grep -vE '^[^ ]+ (info|debug|trace) ' "$log" | head -n 20)"
+        [[ -n "$notable" ]] && PHASE_NOTES+=("$(target_label "$name") ($scheme upstream) log lines above info (first 20):" "$(sed 's/^/    /' <<<"$notable")")
+        statuses="$(grep -oE ' status=[0-9]+' "$log" | sed 's/.*=//' | sort | uniq -c |
+            awk '{ printf "%s%s×%s", sep, $2, $1; sep = ", " }')"
+        [[ -n "$statuses" ]] && PHASE_NOTES+=("$(target_label "$name") ($scheme upstream) request log, status×count: $statuses")
+    done
     notable="$(grep -vE '^\s*$' "$WORK/$1/nginx/logs/error.log" 2>/dev/null | head -n 10)"
     [[ -n "$notable" ]] && PHASE_NOTES+=("nginx ($scheme upstream) error log (first 10):" "$(sed 's/^/    /' <<<"$notable")")
 }
 
 # --- Main ---------------------------------------------------------------------------------------------
-echo "bench: load generator → {bifrost-mock direct | nginx → mock | bifrost-http → mock}, POST /v1/chat/completions ($(wc -c <"$WORK/body-plain.json") B body), 127.0.0.1"
-echo "  bifrost-http  $BIN (one event loop per core, -log-level info: one request line per request)"
+echo "bench: load generator → {bifrost-mock direct | nginx → mock | bifrost-http → mock | bifrost-http -busy-poll → mock}, POST /v1/chat/completions ($(wc -c <"$WORK/body-plain.json") B body), 127.0.0.1"
+echo "  bifrost-http  $BIN (one event loop per core, -log-level info: one request line per request);"
+echo "                a second one with -busy-poll $BUSY_POLL_US (bifrost -bp)"
 echo "  bifrost-mock  $MOCK_BIN (2 event loops)"
 echo "  nginx         $("$NGINX" -v 2>&1 | sed 's/^nginx version: //'), worker_processes 2, upstream keepalive 64, access_log off"
 echo "  wrk           $(wrk -v 2>&1 | head -n 1 | awk '{ print $2 }'), --latency, c=1 (-t1) and c=64 (-t2), ${DURATION}s runs, $ROUNDS interleaved round(s) (order rotates)"
@@ -464,7 +493,7 @@ run_phase https
 declare -A MED
 for scheme in http https; do
     for c in "${CONCURRENCIES[@]}"; do
-        for target in direct nginx bifrost; do
+        for target in direct nginx bifrost bifrost-bp; do
             for metric in rps p50 p99 cpu; do
                 # shellcheck disable=SC2046
                 MED["$scheme $c $target $metric"]="$(median $(samples "$scheme $c $target $metric"))"
@@ -478,7 +507,7 @@ printf '%-22s %-14s %10s %10s %10s %11s %11s %10s\n' "" target "req/s" p50 p99 "
 rule
 for scheme in http https; do
     for c in "${CONCURRENCIES[@]}"; do
-        for target in direct nginx bifrost; do
+        for target in direct nginx bifrost bifrost-bp; do
             k="$scheme $c $target"
             if [[ "$target" == direct ]]; then ap50=-; ap99=-; else
                 ap50="$(diff_of "${MED[$k p50]}" "${MED[$scheme $c direct p50]}")"
@@ -506,10 +535,10 @@ rule
 echo
 
 echo "peak RSS (VmHWM; nginx = master + 2 workers summed, shared pages counted in each)"
-printf '%-22s %12s %12s %12s\n' "" "bifrost-http" nginx "bifrost-mock"
+printf '%-22s %12s %16s %12s %12s\n' "" "bifrost-http" "bifrost -bp $BUSY_POLL_US" nginx "bifrost-mock"
 for scheme in http https; do
-    printf '%-22s %12s %12s %12s\n' "$scheme upstream" "$(fmt_mb "${PEAK_RSS[$scheme bifrost]}")" \
-        "$(fmt_mb "${PEAK_RSS[$scheme nginx]}")" "$(fmt_mb "${PEAK_RSS[$scheme mock]}")"
+    printf '%-22s %12s %16s %12s %12s\n' "$scheme upstream" "$(fmt_mb "${PEAK_RSS[$scheme bifrost]}")" \
+        "$(fmt_mb "${PEAK_RSS[$scheme bifrost-bp]}")" "$(fmt_mb "${PEAK_RSS[$scheme nginx]}")" "$(fmt_mb "${PEAK_RSS[$scheme mock]}")"
 done
 echo
 
@@ -517,16 +546,19 @@ echo
 row() { printf '%-52s %12s %12s %8s  %s\n' "$@" | sed 's/ *$//'; }
 row target bifrost-http nginx ratio verdict
 rule
-for scheme in http https; do
-    b="${MED[$scheme 1 bifrost added_p50]}"; n="${MED[$scheme 1 nginx added_p50]}"
-    limit="$( [[ "$n" == - ]] && echo - || awk -v n="$n" -v t="$TARGET_ADDED_P50_RATIO" 'BEGIN { print n * t }')"
-    row "added p50, c=1, $scheme upstream ≤ $TARGET_ADDED_P50_RATIO × nginx's" "$(fmt_added "$b")" "$(fmt_added "$n")" \
-        "$(ratio "$b" "$n")" "$(verdict "$b" "<=" "$limit")"
-done
-for scheme in http https; do
-    b="${MED[$scheme 64 bifrost rps]}"; n="${MED[$scheme 64 nginx rps]}"
-    row "req/s, c=64, $scheme upstream ≥ $TARGET_RPS_RATIO × nginx's" "$(fmt_rps "$b")" "$(fmt_rps "$n")" "$(ratio "$b" "$n")" \
-        "$(verdict "$(exact_ratio "$b" "$n")" ">=" "$TARGET_RPS_RATIO")"
+for gw in bifrost bifrost-bp; do
+    setting="$([[ "$gw" == bifrost ]] && echo default || echo "-busy-poll $BUSY_POLL_US")"
+    for scheme in http https; do
+        b="${MED[$scheme 1 $gw added_p50]}"; n="${MED[$scheme 1 nginx added_p50]}"
+        limit="$( [[ "$n" == - ]] && echo - || awk -v n="$n" -v t="$TARGET_ADDED_P50_RATIO" 'BEGIN { print n * t }')"
+        row "added p50, c=1, $scheme, $setting ≤ $TARGET_ADDED_P50_RATIO × nginx's" "$(fmt_added "$b")" "$(fmt_added "$n")" \
+            "$(ratio "$b" "$n")" "$(verdict "$b" "<=" "$limit")"
+    done
+    for scheme in http https; do
+        b="${MED[$scheme 64 $gw rps]}"; n="${MED[$scheme 64 nginx rps]}"
+        row "req/s, c=64, $scheme, $setting ≥ $TARGET_RPS_RATIO × nginx's" "$(fmt_rps "$b")" "$(fmt_rps "$n")" "$(ratio "$b" "$n")" \
+            "$(verdict "$(exact_ratio "$b" "$n")" ">=" "$TARGET_RPS_RATIO")"
+    done
 done
 read -r b_rps _ _ _ b_non2xx b_errors _ _ <<<"${RATE_RESULT[bifrost]:-- - - 0 0 0 none -}"
 read -r n_rps _ _ _ n_non2xx n_errors _ _ <<<"${RATE_RESULT[nginx]:-- - - 0 0 0 none -}"
@@ -537,7 +569,7 @@ row "$RATE req/s held (≥ $(awk -v t="$TARGET_RATE_HELD" 'BEGIN { print t * 100
     "$(fmt_rps "$b_rps")/$((b_non2xx + b_errors))err" "$(fmt_rps "$n_rps")/$((n_non2xx + n_errors))err" "$held" "$rate_verdict"
 b_rss=0
 for scheme in http https; do
-    v="${PEAK_RSS[$scheme bifrost]:-0}"; ((v > b_rss)) && b_rss="$v"
+    for gw in bifrost bifrost-bp; do v="${PEAK_RSS[$scheme $gw]:-0}"; ((v > b_rss)) && b_rss="$v"; done
 done
 n_rss=0
 for scheme in http https; do

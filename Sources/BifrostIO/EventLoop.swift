@@ -50,6 +50,10 @@ public final class EventLoop: @unchecked Sendable {
     private var pendingFlushes: [any FlushTarget] = []
     private var runningFlushes: [any FlushTarget] = []
     private var running = true
+    /// How long to poll before sleeping when lightly loaded (0: never); see ``BusyPoll``.
+    private let busyPoll: BusyPoll
+    /// Events the last `epoll_wait` returned, which tells light load from heavy.
+    private var lastEventCount = 0
     /// Monotonic time at the start of the current iteration, in nanoseconds.
     public private(set) var now: UInt64 = MonotonicClock.now()
 
@@ -72,8 +76,9 @@ public final class EventLoop: @unchecked Sendable {
         case job(UnownedJob)
     }
 
-    init(index: Int) throws {
+    init(index: Int, busyPoll: BusyPoll = .off) throws {
         self.index = index
+        self.busyPoll = busyPoll
         epoll = try Epoll()
         wakeFD = try syscallBlocking("eventfd") { eventfd(0, CBS_EFD_NONBLOCK | CBS_EFD_CLOEXEC) }
         try epoll.add(wakeFD, events: .readable, data: Self.wakeData)
@@ -181,10 +186,9 @@ public final class EventLoop: @unchecked Sendable {
     func run() {
         threadID.store(UInt(pthread_self()), ordering: .releasing)
         while running {
-            let timeout = nextTimeout()
             let count: Int
             do {
-                count = try epoll.wait(timeoutMilliseconds: timeout)
+                count = try waitForEvents()
             } catch {
                 // epoll_wait fails only on programmer errors (EBADF/EFAULT trap) or EINVAL; nothing to retry.
                 preconditionFailure("epoll_wait on loop \(index) failed: \(error)")
@@ -195,12 +199,31 @@ public final class EventLoop: @unchecked Sendable {
                 dispatch(data: data, events: events)
             }
             epoll.grow(ifFilledBy: count)
+            lastEventCount = count
             fireTimers()
             runTasks()
             runFlushes()
         }
         runTasks()
         runFlushes()
+    }
+
+    /// Waits for the next events: polls first when busy polling applies, then sleeps in `epoll_wait`
+    /// until an event or the earliest timer.
+    private func waitForEvents() throws -> Int {
+        let timeout = nextTimeout()
+        if timeout != 0 && busyPoll.applies(afterBatchOf: lastEventCount) {
+            var until = MonotonicClock.now() &+ busyPoll.nanoseconds
+            if let earliest = timers.earliest { until = min(until, earliest) }
+            repeat {
+                let count = try epoll.wait(timeoutMilliseconds: 0)
+                if count > 0 { return count }
+                // Lets a thread queued on this CPU (often the peer about to answer) run meanwhile.
+                sched_yield()
+            } while MonotonicClock.now() < until
+            return try epoll.wait(timeoutMilliseconds: nextTimeout())
+        }
+        return try epoll.wait(timeoutMilliseconds: timeout)
     }
 
     private func dispatch(data: UInt64, events: IOEvents) {

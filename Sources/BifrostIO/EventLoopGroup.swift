@@ -12,14 +12,15 @@ public final class EventLoopGroup: Sendable {
     /// The number of loops to use by default: one per online core.
     public static var defaultLoopCount: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
 
-    /// Starts `count` loop threads named `name-<index>`.
+    /// Starts `count` loop threads named `name-<index>`, each polling as `busyPoll` says before it sleeps.
     ///
     /// Also sets SIGPIPE to ignored for the process: TLS writes go through `write(2)`, and a peer that
     /// vanished must be an `EPIPE`, not the end of the process.
-    public init(loopCount count: Int = EventLoopGroup.defaultLoopCount, name: String = "bifrost-loop") throws {
+    public init(loopCount count: Int = EventLoopGroup.defaultLoopCount, name: String = "bifrost-loop",
+                busyPoll: BusyPoll = .off) throws {
         precondition(count > 0, "an event loop group needs at least one loop")
         signal(SIGPIPE, SIG_IGN)
-        let loops = try (0..<count).map { try EventLoop(index: $0) }
+        let loops = try (0..<count).map { try EventLoop(index: $0, busyPoll: busyPoll) }
         self.loops = loops
         var started: [pthread_t] = []
         for loop in loops {

@@ -19,6 +19,8 @@ public struct GatewayOptions: Sendable {
     public var poolSize = 300
     /// `-drop-excess-requests`: a full provider queue answers 503 at once instead of waiting.
     public var dropExcessRequests = false
+    /// `-busy-poll`: how long a lightly loaded event loop polls before it sleeps (off by default).
+    public var busyPoll = BusyPoll.off
     /// `-prometheus-labels`: extra metric labels, read from `x-bf-prom-<name>` headers.
     public var prometheusLabels: [String] = []
     /// TLS for upstream calls (verification on, system trust store unless a CA file is given).
@@ -52,7 +54,7 @@ public final class Gateway: Sendable {
         serverConfiguration.port = port
         let tlsContext = try options.tls.map { try TLSContext(server: $0) }
         let loopCount = config.eventLoops ?? EventLoopGroup.defaultLoopCount
-        group = try EventLoopGroup(loopCount: loopCount)
+        group = try EventLoopGroup(loopCount: loopCount, busyPoll: options.busyPoll)
         // Plugins reach Redis through PluginServices: a client on these loops (installed before any plugin's Init).
         PluginServices.installRedis(EventLoopRedisClient.factory(group: group))
         let pluginLogger = logger

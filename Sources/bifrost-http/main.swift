@@ -1,5 +1,6 @@
 import ArgumentParser
 import BifrostCLI
+import BifrostIO
 import BifrostPluginLoader
 import BifrostTransport
 import Foundation
@@ -41,7 +42,15 @@ struct BifrostHTTPCommand: ParsableCommand {
             help: "Comma-separated extra metric labels, each read from the request header x-bf-prom-<name>.")
     var prometheusLabels: String = ""
 
+    @Option(name: [.customLong("busy-poll", withSingleDash: true), .customLong("busy-poll")],
+            help: ArgumentHelp("Microseconds a lightly loaded event loop polls before it sleeps (0: off). "
+                + "Cuts latency at low load, mostly on virtual machines, for CPU time.", valueName: "microseconds"))
+    var busyPoll: Int = 0
+
     mutating func validate() throws {
+        guard (0...BusyPoll.maximumMicroseconds).contains(busyPoll) else {
+            throw ValidationError("-busy-poll \(busyPoll) must be 0 to \(BusyPoll.maximumMicroseconds) microseconds")
+        }
         guard (1...1_000_000).contains(poolSize) else { throw ValidationError("-pool-size \(poolSize) must be 1 to 1000000") }
         for label in Self.labels(prometheusLabels)
         where !label.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-") }) || label.first!.isNumber {
@@ -80,6 +89,7 @@ struct BifrostHTTPCommand: ParsableCommand {
             options.tls = server.tls
             options.poolSize = poolSize
             options.dropExcessRequests = dropExcessRequests
+            options.busyPoll = BusyPoll(microseconds: busyPoll)
             options.prometheusLabels = Self.labels(prometheusLabels)
             options.preparedPlugins = preparedPlugins
             // The line per request, in the same format, written without swift-log's metadata dictionary.
