@@ -7,6 +7,7 @@
 #   APP_DROP_EXCESS_REQUESTS  -drop-excess-requests     (true/false, default false)
 #   APP_PROMETHEUS_LABELS     -prometheus-labels        (comma list)
 #   APP_LOG_LEVEL             -log-level                (debug, info, warn, error)
+#   APP_BUSY_POLL             -busy-poll                (microseconds, default 0: off)
 # Arguments given to the container are appended (and win, being last).
 set -eu
 
@@ -32,6 +33,7 @@ case "${APP_DROP_EXCESS_REQUESTS:-false}" in
 esac
 [ -n "${APP_PROMETHEUS_LABELS:-}" ] && set -- "$@" -prometheus-labels "$APP_PROMETHEUS_LABELS"
 [ -n "${APP_LOG_LEVEL:-}" ] && set -- "$@" -log-level "$APP_LOG_LEVEL"
+[ -n "${APP_BUSY_POLL:-}" ] && set -- "$@" -busy-poll "$APP_BUSY_POLL"
 # Rotate the original arguments to the end.
 while [ "$count" -gt 0 ]; do
     first=$1

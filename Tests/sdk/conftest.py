@@ -188,12 +188,13 @@ def mock_server(certs):
     proc.terminate()
 
 
-@pytest.fixture(scope="session")
-def gateway(mock_server, certs, tmp_path_factory):
+@pytest.fixture(scope="session", params=[[], ["-busy-poll", "200"]], ids=["default", "busy-poll"])
+def gateway(request, mock_server, certs, tmp_path_factory):
     """bifrost-http on a free port, its `openai` provider pointing at the HTTPS mock.
 
-    Yields the process (its `.port` is the listening port). Teardown sends SIGTERM and asserts
-    exit code 0.
+    Every test that uses it runs twice: against the default gateway and against one whose event
+    loops busy-poll (`-busy-poll 200`). Yields the process (its `.port` is the listening port).
+    Teardown sends SIGTERM and asserts exit code 0.
     """
     binary = _binary("BIFROST_HTTP_BIN", ".build/debug/bifrost-http")
     config = tmp_path_factory.mktemp("gateway") / "config.json"
@@ -226,7 +227,8 @@ def gateway(mock_server, certs, tmp_path_factory):
     env.pop("SSL_CERT_DIR", None)
     for proxy in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
         env.pop(proxy, None)
-    proc = Process("bifrost-http", [str(binary), "-config", str(config), "-host", "127.0.0.1", "-port", "0"], env=env)
+    proc = Process("bifrost-http", [str(binary), "-config", str(config), "-host", "127.0.0.1", "-port", "0",
+                                    *request.param], env=env)
     try:
         match = proc.wait_for_line(re.compile(r"(?=.*bifrost-http listening).*\baddress=127\.0\.0\.1:(\d+)"), START_TIMEOUT)
         port = int(match.group(1))

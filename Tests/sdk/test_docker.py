@@ -83,12 +83,12 @@ def test_entrypoint_defaults(fake_binary, tmp_path):
 def test_entrypoint_maps_every_app_variable_and_appends_arguments(fake_binary, tmp_path):
     result = _run(fake_binary, tmp_path, {
         "APP_PORT": "9090", "APP_HOST": "127.0.0.1", "APP_POOL_SIZE": "500", "APP_DROP_EXCESS_REQUESTS": "true",
-        "APP_PROMETHEUS_LABELS": "team, env", "APP_LOG_LEVEL": "debug",
+        "APP_PROMETHEUS_LABELS": "team, env", "APP_LOG_LEVEL": "debug", "APP_BUSY_POLL": "200",
     }, "-tls-cert", "/certs/a b.pem")
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == [
         "-config", str(tmp_path / "config.json"), "-host", "127.0.0.1", "-port", "9090", "-pool-size", "500",
-        "-drop-excess-requests", "-prometheus-labels", "team, env", "-log-level", "debug",
+        "-drop-excess-requests", "-prometheus-labels", "team, env", "-log-level", "debug", "-busy-poll", "200",
         "-tls-cert", "/certs/a b.pem",
     ]
 
