@@ -483,8 +483,11 @@ final class HTTPServerConnection: IOEventHandler, TimerTarget, FlushTarget {
 
     // MARK: Writing
 
+    /// Writes what is queued now when the loop is lightly loaded (the client waits for nothing else:
+    /// the request's logging and clean-up can follow the write), at the end of the iteration otherwise.
     private func flushUnlessIngesting() {
-        if !ingesting { context.loop.deferFlush(self) }
+        guard !ingesting else { return }
+        if context.loop.isLightlyLoaded { flush() } else { context.loop.deferFlush(self) }
     }
 
     func flushDeferred() {

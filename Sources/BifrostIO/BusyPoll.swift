@@ -1,4 +1,4 @@
-/// Busy polling: a lightly loaded loop polls for a short while before it sleeps.
+/// Busy polling: a lightly loaded loop (``EventLoop/isLightlyLoaded``) polls for a short while before it sleeps.
 ///
 /// A loop that sleeps in `epoll_wait` between a request and its answer pays a wake-up per event;
 /// on virtual machines that is tens of microseconds (the halted vCPU must be woken by the host).
@@ -10,9 +10,6 @@
 public struct BusyPoll: Sendable, Equatable {
     /// The polling window in nanoseconds; 0 turns polling off.
     public let nanoseconds: UInt64
-
-    /// Batches of at most this many events count as light load, after which the loop polls.
-    public static let lightBatch = 2
 
     /// The most a window may be: 10 ms.
     public static let maximumMicroseconds = 10_000
@@ -32,6 +29,6 @@ public struct BusyPoll: Sendable, Equatable {
     /// Whether to poll after an `epoll_wait` that returned `count` events.
     @inline(__always)
     func applies(afterBatchOf count: Int) -> Bool {
-        nanoseconds > 0 && count <= Self.lightBatch
+        nanoseconds > 0 && count <= EventLoop.lightBatch
     }
 }

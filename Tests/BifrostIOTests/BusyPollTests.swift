@@ -29,8 +29,8 @@ struct BusyPollTests {
         let poll = BusyPoll(microseconds: 200)
         #expect(poll.nanoseconds == 200_000)
         #expect(poll.applies(afterBatchOf: 0))
-        #expect(poll.applies(afterBatchOf: BusyPoll.lightBatch))
-        #expect(!poll.applies(afterBatchOf: BusyPoll.lightBatch + 1))
+        #expect(poll.applies(afterBatchOf: EventLoop.lightBatch))
+        #expect(!poll.applies(afterBatchOf: EventLoop.lightBatch + 1))
     }
 
     @Test func eventsTimersAndRemoteTasksArriveWhetherTheLoopPollsOrSleeps() throws {
