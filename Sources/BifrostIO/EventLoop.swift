@@ -203,12 +203,12 @@ public final class EventLoop: @unchecked Sendable {
                 preconditionFailure("epoll_wait on loop \(index) failed: \(error)")
             }
             now = MonotonicClock.now()
+            lastEventCount = count
             for position in 0..<count {
                 let (data, events) = epoll.event(at: position)
                 dispatch(data: data, events: events)
             }
             epoll.grow(ifFilledBy: count)
-            lastEventCount = count
             fireTimers()
             runTasks()
             runFlushes()
