@@ -12,23 +12,27 @@ enum ContentLength {
     /// repeating the same one (whitespace around items allowed); nil when it is anything else.
     static func parse(_ bytes: [UInt8], from start: Int, to end: Int) -> Int? {
         var result: Int?
-        var index = start
-        while index <= end {
-            var stop = index
-            while stop < end && bytes[stop] != UInt8(ascii: ",") { stop += 1 }
-            var a = index, b = stop
-            while a < b && ASCII.isWhitespace(bytes[a]) { a += 1 }
-            while b > a && ASCII.isWhitespace(bytes[b - 1]) { b -= 1 }
-            guard a < b, b - a <= 18 else { return nil }
-            var value = 0
-            for i in a..<b {
-                guard ASCII.isDigit(bytes[i]) else { return nil }
-                value = value * 10 + Int(bytes[i] - 0x30)
+        var valid = true
+        ASCII.forEachListElement(bytes, from: start, to: end) { a, b in
+            guard let value = decimal(bytes, a, b), result == nil || result == value else {
+                valid = false
+                return false
             }
-            if let result, result != value { return nil }
             result = value
-            index = stop + 1
+            return true
         }
-        return result
+        return valid ? result : nil
+    }
+
+    /// `bytes[a..<b]` as 1 to 18 decimal digits, or nil.
+    @inline(__always)
+    private static func decimal(_ bytes: [UInt8], _ a: Int, _ b: Int) -> Int? {
+        guard a < b, b - a <= 18 else { return nil }
+        var value = 0
+        for i in a..<b {
+            guard ASCII.isDigit(bytes[i]) else { return nil }
+            value = value * 10 + Int(bytes[i] - 0x30)
+        }
+        return value
     }
 }

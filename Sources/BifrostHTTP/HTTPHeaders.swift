@@ -195,18 +195,12 @@ public struct HTTPHeaders: Sendable, Sequence {
         return true
     }
 
-    /// Calls `body` with the trimmed byte range of each comma-separated element of a field's value.
+    /// Calls `body` with the trimmed byte range of each non-empty comma-separated element of a field's value.
     func forEachElement(of field: Field, _ body: (Int, Int) -> Void) {
-        var start = Int(field.valueStart)
-        let end = Int(field.valueStart + field.valueLength)
-        while start <= end {
-            var stop = start
-            while stop < end && bytes[stop] != UInt8(ascii: ",") { stop += 1 }
-            var a = start, b = stop
-            while a < b && ASCII.isWhitespace(bytes[a]) { a += 1 }
-            while b > a && ASCII.isWhitespace(bytes[b - 1]) { b -= 1 }
+        let start = Int(field.valueStart)
+        ASCII.forEachListElement(bytes, from: start, to: start + Int(field.valueLength)) { a, b in
             if a < b { body(a, b) }
-            start = stop + 1
+            return true
         }
     }
 
@@ -235,6 +229,22 @@ enum ASCII {
 
     @inline(__always)
     static func isDigit(_ byte: UInt8) -> Bool { byte &- 48 < 10 }
+
+    /// Calls `body` with the whitespace-trimmed range of each comma-separated element of
+    /// `bytes[start..<end]`, empty ones included (`a == b`), until it returns false.
+    @inline(__always)
+    static func forEachListElement(_ bytes: [UInt8], from start: Int, to end: Int, _ body: (Int, Int) -> Bool) {
+        var index = start
+        while index <= end {
+            var stop = index
+            while stop < end && bytes[stop] != UInt8(ascii: ",") { stop += 1 }
+            var a = index, b = stop
+            while a < b && isWhitespace(bytes[a]) { a += 1 }
+            while b > a && isWhitespace(bytes[b - 1]) { b -= 1 }
+            guard body(a, b) else { return }
+            index = stop + 1
+        }
+    }
 
     /// RFC 9110 `tchar`: the characters of methods and header names.
     static let tokenTable: [Bool] = (0..<256).map { value in
