@@ -7,7 +7,7 @@
 /// low load, none at high load, where batches are large and the loop does not poll. While polling
 /// the loop yields to any thread waiting for its CPU. Off by default, as in HAProxy's
 /// `busy-polling`: it suits latency-sensitive setups, not CPU quotas.
-public struct BusyPoll: Sendable, Equatable {
+public struct BusyPoll: Sendable {
     /// The polling window in nanoseconds; 0 turns polling off.
     public let nanoseconds: UInt64
 
@@ -26,9 +26,6 @@ public struct BusyPoll: Sendable, Equatable {
 
     private init(nanoseconds: UInt64) { self.nanoseconds = nanoseconds }
 
-    /// Whether to poll after an `epoll_wait` that returned `count` events.
-    @inline(__always)
-    func applies(afterBatchOf count: Int) -> Bool {
-        nanoseconds > 0 && count <= EventLoop.lightBatch
-    }
+    /// Whether the loop polls at all (it then polls only while lightly loaded).
+    var isOn: Bool { nanoseconds > 0 }
 }

@@ -52,7 +52,7 @@ public final class EventLoop: @unchecked Sendable {
     private var running = true
     /// How long to poll before sleeping when lightly loaded (0: never); see ``BusyPoll``.
     private let busyPoll: BusyPoll
-    /// Events the last `epoll_wait` returned, which tells light load from heavy.
+    /// Events the current iteration's `epoll_wait` returned, which tells light load from heavy.
     private var lastEventCount = 0
 
     /// An iteration that began with at most this many events counts as lightly loaded.
@@ -221,7 +221,7 @@ public final class EventLoop: @unchecked Sendable {
     /// until an event or the earliest timer.
     private func waitForEvents() throws -> Int {
         let timeout = nextTimeout()
-        if timeout != 0 && busyPoll.applies(afterBatchOf: lastEventCount) {
+        if timeout != 0 && busyPoll.isOn && isLightlyLoaded {
             var until = MonotonicClock.now() &+ busyPoll.nanoseconds
             if let earliest = timers.earliest { until = min(until, earliest) }
             repeat {

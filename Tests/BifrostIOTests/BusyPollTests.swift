@@ -23,14 +23,12 @@ private func threadCPUTime() -> UInt64 {
 
 @Suite("Busy polling")
 struct BusyPollTests {
-    @Test func pollsOnlyWhenOnAndOnlyAfterLightBatches() {
-        #expect(!BusyPoll.off.applies(afterBatchOf: 0))
-        #expect(!BusyPoll(microseconds: 0).applies(afterBatchOf: 1))
+    @Test func aZeroWindowIsOffAndAWindowIsKeptInNanoseconds() {
+        #expect(!BusyPoll.off.isOn)
+        #expect(!BusyPoll(microseconds: 0).isOn)
         let poll = BusyPoll(microseconds: 200)
+        #expect(poll.isOn)
         #expect(poll.nanoseconds == 200_000)
-        #expect(poll.applies(afterBatchOf: 0))
-        #expect(poll.applies(afterBatchOf: EventLoop.lightBatch))
-        #expect(!poll.applies(afterBatchOf: EventLoop.lightBatch + 1))
     }
 
     @Test func eventsTimersAndRemoteTasksArriveWhetherTheLoopPollsOrSleeps() throws {
