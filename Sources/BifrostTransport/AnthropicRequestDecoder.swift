@@ -147,7 +147,7 @@ enum AnthropicRequestDecoder {
         if let userID = root["metadata"]?["user_id"] { known["user"] = userID }
         var extra: [String: JSONValue] = [:]
         for (name, value) in root where !structural.contains(name) { extra[name] = value }
-        var params = try MessageConversion.parameters(known, extra: extra)
+        var params = try MessageConversion.parameters(KnownParameters(known), extra: extra)
         params.tools = try tools(root["tools"])
         if let choice = root["tool_choice"], choice != .null {
             switch choice["type"]?.stringValue {

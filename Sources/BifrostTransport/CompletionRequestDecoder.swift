@@ -47,7 +47,7 @@ enum CompletionRequestDecoder {
         var input: JSONValue?
         var fallbacks: JSONValue?
         var params: JSONValue?
-        var known: [(key: String, value: JSONValue)] = []
+        var known = KnownParameters()
         var extra: [String: JSONValue] = [:]
 
         init(_ body: [UInt8]) throws(RequestValidationError) {
@@ -78,16 +78,8 @@ enum CompletionRequestDecoder {
             else if key.is("fallbacks") { fallbacks = try reader.readValue() }
             else if key.is("params") { params = try reader.readValue() }
             else if key.is("stream_options") { try reader.skipValue() }
-            else {
-                let name = key.string
-                let value = try reader.readValue()
-                if CompletionRequestDecoder.knownParameters.contains(name) {
-                    known.removeAll { $0.key == name }
-                    known.append((name, value))
-                } else {
-                    extra[name] = value
-                }
-            }
+            else if let parameter = KnownParameter(key) { known.add(parameter, try reader.readValue()) }
+            else { extra[key.string] = try reader.readValue() }
         }
     }
 
@@ -128,7 +120,7 @@ enum CompletionRequestDecoder {
             throw RequestValidationError(message: "model must be a non-empty string", param: "model")
         }
         if case .string(let provider)? = providerValue, !provider.isEmpty { return (provider.lowercased(), model) }
-        if let slash = model.firstIndex(of: "/") {
+        if let slash = model.utf8.firstIndex(of: UInt8(ascii: "/")) {  // bytes: a Character search costs more than the rest
             let provider = model[..<slash].lowercased()
             if let defaultProvider, !knownProviders.contains(provider) { return (defaultProvider, model) }
             let name = String(model[model.index(after: slash)...])
@@ -172,14 +164,10 @@ enum CompletionRequestDecoder {
         }
     }
 
-    static let knownParameters: Set<String> = ["temperature", "top_p", "top_k", "max_tokens", "max_completion_tokens", "stop",
-                                                       "presence_penalty", "frequency_penalty", "response_format", "tools",
-                                                       "tool_choice", "parallel_tool_calls", "seed", "user", "stop_sequences"]
-
     /// Bifrost's original body: parameters nested under `params` (they win over top-level ones).
     private static func merge(_ params: ModelParameters, with nested: [String: JSONValue]) throws(RequestValidationError) -> ModelParameters {
-        let extra = params.extra.merging(nested.filter { !knownParameters.contains($0.key) }) { first, _ in first }
-        return try MessageConversion.parameters(nested.filter { knownParameters.contains($0.key) }, extra: extra)
+        let extra = params.extra.merging(nested.filter { KnownParameter(name: $0.key) == nil }) { first, _ in first }
+        return try MessageConversion.parameters(KnownParameters(nested), extra: extra)
     }
 
     static func fallbacks(_ value: JSONValue?) throws(RequestValidationError) -> [Fallback] {

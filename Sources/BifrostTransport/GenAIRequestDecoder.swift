@@ -97,7 +97,7 @@ enum GenAIRequestDecoder {
         for (gemini, openAI) in names {
             if let value = config[gemini] ?? config[snake(gemini)] { known[openAI] = value }
         }
-        var params = try MessageConversion.parameters(known, extra: [:])
+        var params = try MessageConversion.parameters(KnownParameters(known), extra: [:])
         if (config["responseMimeType"] ?? config["response_mime_type"])?.stringValue == "application/json" {
             params.responseFormat = .object(["type": .string("json_object")])
         }

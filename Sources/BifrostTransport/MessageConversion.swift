@@ -44,32 +44,29 @@ enum MessageConversion {
         }
     }
 
-    /// Known OpenAI parameters by name; everything else goes to `extra` untouched.
-    static func parameters(_ given: some Sequence<(key: String, value: JSONValue)>,
-                           extra: [String: JSONValue]) throws(RequestValidationError) -> ModelParameters {
+    /// The known OpenAI parameters, checked and typed; `extra` goes along untouched.
+    static func parameters(_ values: KnownParameters, extra: [String: JSONValue]) throws(RequestValidationError) -> ModelParameters {
         var params = ModelParameters(extra: extra)
-        // Usually two or three members: a linear search beats hashing each of the names below.
-        let values = ParameterLookup(members: Array(given))
-        if values.members.isEmpty { return params }
-        func number(_ key: String) throws(RequestValidationError) -> Double? {
-            guard let value = values[key], value != .null else { return nil }
-            guard case .number(let number) = value else { throw invalid(key, "must be a number") }
+        if values.isEmpty { return params }
+        func number(_ parameter: KnownParameter) throws(RequestValidationError) -> Double? {
+            guard let value = values[parameter], value != .null else { return nil }
+            guard case .number(let number) = value else { throw invalid(parameter.name.description, "must be a number") }
             return number
         }
-        func integer(_ key: String) throws(RequestValidationError) -> Int? {
-            guard let value = try number(key) else { return nil }
-            guard value.rounded() == value, abs(value) < 1e15 else { throw invalid(key, "must be an integer") }
+        func integer(_ parameter: KnownParameter) throws(RequestValidationError) -> Int? {
+            guard let value = try number(parameter) else { return nil }
+            guard value.rounded() == value, abs(value) < 1e15 else { throw invalid(parameter.name.description, "must be an integer") }
             return Int(value)
         }
-        params.temperature = try number("temperature")
-        params.topP = try number("top_p")
-        params.topK = try integer("top_k")
-        let maxCompletionTokens = try integer("max_completion_tokens")
-        params.maxTokens = try integer("max_tokens") ?? maxCompletionTokens
-        params.presencePenalty = try number("presence_penalty")
-        params.frequencyPenalty = try number("frequency_penalty")
-        params.seed = try integer("seed")
-        if let stop = values["stop"] ?? values["stop_sequences"], stop != .null {
+        params.temperature = try number(.temperature)
+        params.topP = try number(.topP)
+        params.topK = try integer(.topK)
+        let maxCompletionTokens = try integer(.maxCompletionTokens)
+        params.maxTokens = try integer(.maxTokens) ?? maxCompletionTokens
+        params.presencePenalty = try number(.presencePenalty)
+        params.frequencyPenalty = try number(.frequencyPenalty)
+        params.seed = try integer(.seed)
+        if let stop = values[.stop] ?? values[.stopSequences], stop != .null {
             switch stop {
             case .string(let single): params.stop = [single]
             case .array(let items):
@@ -82,16 +79,16 @@ enum MessageConversion {
             default: throw invalid("stop", "must be a string or an array of strings")
             }
         }
-        if let format = values["response_format"], format != .null { params.responseFormat = format }
-        if let user = values["user"], user != .null {
+        if let format = values[.responseFormat], format != .null { params.responseFormat = format }
+        if let user = values[.user], user != .null {
             guard case .string(let text) = user else { throw invalid("user", "must be a string") }
             params.user = text
         }
-        if let parallel = values["parallel_tool_calls"], parallel != .null {
+        if let parallel = values[.parallelToolCalls], parallel != .null {
             guard case .bool(let flag) = parallel else { throw invalid("parallel_tool_calls", "must be true or false") }
             params.parallelToolCalls = flag
         }
-        if let tools = values["tools"], tools != .null {
+        if let tools = values[.tools], tools != .null {
             guard case .array(let items) = tools else { throw invalid("tools", "must be an array") }
             var converted: [Tool] = []
             for (index, item) in items.enumerated() {
@@ -101,7 +98,7 @@ enum MessageConversion {
             }
             params.tools = converted
         }
-        if let choice = values["tool_choice"], choice != .null {
+        if let choice = values[.toolChoice], choice != .null {
             switch choice {
             case .string("none"): params.toolChoice = ToolChoice.none
             case .string("auto"): params.toolChoice = .auto
@@ -118,14 +115,5 @@ enum MessageConversion {
 
     static func invalid(_ path: String, _ problem: String) -> RequestValidationError {
         RequestValidationError(message: "\(path) \(problem)", param: path)
-    }
-}
-
-/// Parameters by name in a short list.
-private struct ParameterLookup {
-    let members: [(key: String, value: JSONValue)]
-
-    subscript(name: String) -> JSONValue? {
-        members.last { $0.key == name }?.value
     }
 }

@@ -1,3 +1,4 @@
+import BifrostCore
 import BifrostPluginKit
 import Foundation
 import Testing
@@ -45,5 +46,32 @@ struct JSONParserTests {
                       "tru", #""\ud83d""#, "", "[" + String(repeating: "[", count: 200) + String(repeating: "]", count: 201)])
     func rejectsInvalidJSON(_ text: String) {
         #expect(throws: JSONParser.Failure.self) { try JSONParser.parse(Array(text.utf8)) }
+    }
+
+    /// Strings are scanned eight bytes at a time: a quote, backslash or control character must be
+    /// found at every offset in and across words, in strings of every length around a word.
+    @Test func specialBytesAreFoundAtEveryOffset() throws {
+        var texts: [String] = []
+        for length in 0...19 {
+            for offset in 0..<max(length, 1) {
+                for special in ["\"", "\\", "\n", "\u{01}", "é"] {
+                    var characters = Array(repeating: "a", count: length)
+                    if length > 0 { characters[offset] = special }
+                    texts.append(characters.joined())
+                }
+                if length > 0 {
+                    var raw = Array(repeating: UInt8(ascii: "a"), count: length)
+                    raw[offset] = 0x09  // a raw tab must be refused, wherever it is
+                    let unescaped = [UInt8(ascii: "\"")] + raw + [UInt8(ascii: "\"")]
+                    #expect(throws: JSONParser.Failure.self) { try JSONParser.parse(unescaped) }
+                    #expect(throws: JSONParser.Failure.self) { try JSONParser.parse(Array(unescaped.dropLast())) }
+                }
+            }
+        }
+        let foundations = try JSONEncoder().encode(texts)
+        #expect(try JSONParser.parse(Array(foundations)) == .array(texts.map(JSONValue.string)))
+        var writer = JSONWriter()
+        writer.json(.array(texts.map(JSONValue.string)))
+        #expect(try JSONDecoder().decode([String].self, from: Data(writer.bytes)) == texts)
     }
 }

@@ -235,22 +235,21 @@ public struct JSONReader {
     @inlinable mutating func scanString() throws -> (end: Int, escaped: Bool) {
         index += 1
         var escaped = false
-        while index < bytes.count {
-            let byte = bytes[index]
-            if byte == UInt8(ascii: "\"") {
+        while true {
+            skipPlainBytes()
+            guard index < bytes.count else { throw fail("unterminated string") }
+            switch bytes[index] {
+            case UInt8(ascii: "\""):
                 let end = index
                 index += 1
                 return (end, escaped)
-            }
-            if byte < 0x20 { throw fail("control character in string") }
-            if byte == UInt8(ascii: "\\") {
+            case UInt8(ascii: "\\"):
                 escaped = true
                 index += 2
-                continue
+            default:
+                throw fail("control character in string")
             }
-            index += 1
         }
-        throw fail("unterminated string")
     }
 
     /// A string, escapes decoded.
@@ -259,19 +258,23 @@ public struct JSONReader {
         guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw fail("expected a string") }
         index += 1
         let start = index
-        // Fast path: no escapes.
-        while index < bytes.count {
-            let byte = bytes[index]
-            if byte == UInt8(ascii: "\"") {
-                let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
-                index += 1
-                return text
-            }
-            if byte == UInt8(ascii: "\\") { break }
-            if byte < 0x20 { throw fail("control character in string") }
+        skipPlainBytes()
+        guard index < bytes.count else { throw fail("unterminated string") }
+        switch bytes[index] {
+        case UInt8(ascii: "\""):
+            let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
             index += 1
+            return text
+        case UInt8(ascii: "\\"):
+            return try readEscapedString(from: start)
+        default:
+            throw fail("control character in string")
         }
-        return try readEscapedString(from: start)
+    }
+
+    /// Moves to the next quote, backslash or control character (or the end).
+    @inlinable @inline(__always) mutating func skipPlainBytes() {
+        index = JSONSpecialBytes.firstIndex(in: bytes, from: index)
     }
 
     @usableFromInline mutating func readEscapedString(from start: Int) throws -> String {
@@ -284,8 +287,9 @@ public struct JSONReader {
             }
             if byte < 0x20 { throw fail("control character in string") }
             if byte != UInt8(ascii: "\\") {
-                decoded.append(byte)
-                index += 1
+                let run = index
+                skipPlainBytes()
+                decoded.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[run..<index]))
                 continue
             }
             index += 1
