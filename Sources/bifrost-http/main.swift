@@ -62,6 +62,7 @@ struct BifrostHTTPCommand: ParsableCommand {
     func run() throws {
         CommandLineSupport.bootstrapLogging(flag: server.logLevel)
         let logger = Logger(label: "bifrost")
+        logger.debug("glibc thread cache: \(ThreadCacheTuning.blocksInEffect.map(String.init) ?? "default") blocks per size")
 
         let gatewayConfig: GatewayConfig
         do {
@@ -123,4 +124,5 @@ struct BifrostHTTPCommand: ParsableCommand {
 
 extension LogLine: AccessFieldWriter {}
 
+ThreadCacheTuning.applyByRestarting()
 BifrostHTTPCommand.main()
