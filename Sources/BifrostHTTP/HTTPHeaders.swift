@@ -246,16 +246,37 @@ enum ASCII {
         }
     }
 
-    /// RFC 9110 `tchar`: the characters of methods and header names.
-    static let tokenTable: [Bool] = (0..<256).map { value in
-        let byte = UInt8(value)
-        if byte >= 0x30 && byte <= 0x39 { return true }
-        if (byte | 0x20) >= 0x61 && (byte | 0x20) <= 0x7A { return true }
-        return "!#$%&'*+-.^_`|~".utf8.contains(byte)
+    /// RFC 9110 `tchar`: the characters of methods and header names (digits, letters and
+    /// ``!#$%&'*+-.^_`|~``), as one bit per byte value below 128.
+    @inline(__always)
+    static func isToken(_ byte: UInt8) -> Bool {
+        let low: UInt64 = 0x03FF_6CFA_0000_0000  // 0x00-0x3F: ! # $ % & ' * + - . and the digits
+        let high: UInt64 = 0x57FF_FFFF_C7FF_FFFE  // 0x40-0x7F: the letters ^ _ ` | ~
+        guard byte < 0x80 else { return false }
+        return ((byte < 0x40 ? low : high) >> UInt64(byte & 0x3F)) & 1 != 0
     }
 
-    @inline(__always)
-    static func isToken(_ byte: UInt8) -> Bool { tokenTable[Int(byte)] }
+    /// The end of a field value from `start`: the first byte that may not appear in one (a control
+    /// byte other than tab, or DEL), or `bytes.count`. Looks at eight bytes at a time.
+    static func endOfFieldValue(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
+        guard let base = bytes.baseAddress else { return start }
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        var index = start
+        while index &+ 8 <= bytes.count {
+            let word = UInt64(littleEndian: UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self))
+            let deletes = word ^ (ones &* 0x7F)
+            let found = ((word &- ones &* 0x20) & ~word | (deletes &- ones) & ~deletes) & (ones &* 0x80)
+            if found == 0 {
+                index &+= 8
+                continue
+            }
+            index &+= found.trailingZeroBitCount &>> 3  // the lowest flagged byte is a real one
+            guard bytes[index] == 0x09 else { return index }
+            index &+= 1
+        }
+        while index < bytes.count, isFieldValueByte(bytes[index]) { index &+= 1 }
+        return index
+    }
 
     /// Field values: visible ASCII, obs-text (0x80-0xFF), space and tab. No other control bytes.
     @inline(__always)

@@ -1,3 +1,5 @@
+import Glibc
+
 /// Limits the parser enforces while reading a request head.
 public struct HTTPParserLimits: Sendable, Equatable {
     /// Request line plus header section, in bytes (431 beyond it).
@@ -273,12 +275,14 @@ enum HeadBoundary {
     /// Finds the end of a head (just past CRLF CRLF) in `buffer`, scanning from `resumeAt`
     /// (bytes before it were already searched) but never before `start`.
     static func find(in buffer: UnsafeRawBufferPointer, start: Int, resumeAt: Int) -> Search {
+        guard let base = buffer.baseAddress else { return .notFound }
         var index = max(start, resumeAt)
         while index < buffer.count {
-            if buffer[index] == 0x0A {
-                guard index > start, buffer[index - 1] == 0x0D else { return .bareLineFeed }
-                if index - start >= 3 && buffer[index - 2] == 0x0A { return .found(index + 1) }
-            }
+            // Line feeds are few: memchr jumps from one to the next.
+            guard let found = memchr(base + index, 0x0A, buffer.count - index) else { return .notFound }
+            index = base.distance(to: UnsafeRawPointer(found))
+            guard index > start, buffer[index - 1] == 0x0D else { return .bareLineFeed }
+            if index - start >= 3 && buffer[index - 2] == 0x0A { return .found(index + 1) }
             index += 1
         }
         return .notFound
@@ -287,12 +291,16 @@ enum HeadBoundary {
     /// Parses `name: value CRLF` at `position` (advancing it past the CRLF). The value is trimmed of
     /// surrounding whitespace; obs-fold, whitespace before the colon and control bytes are errors.
     static func parseFieldLine(_ storage: [UInt8], at position: inout Int) -> Result<HTTPHeaders.Field, HeadSyntaxError> {
-        func byte(_ index: Int) -> UInt8 { index < storage.count ? storage[index] : 0 }
+        storage.withUnsafeBufferPointer { parseFieldLine($0, at: &position) }
+    }
+
+    private static func parseFieldLine(_ bytes: UnsafeBufferPointer<UInt8>, at position: inout Int) -> Result<HTTPHeaders.Field, HeadSyntaxError> {
+        func byte(_ index: Int) -> UInt8 { index < bytes.count ? bytes[index] : 0 }
         if ASCII.isWhitespace(byte(position)) {
             return .failure(HeadSyntaxError("obsolete line folding (header line starts with whitespace)"))
         }
         let nameStart = position
-        while position < storage.count && ASCII.isToken(storage[position]) { position += 1 }
+        while position < bytes.count && ASCII.isToken(bytes[position]) { position += 1 }
         let nameEnd = position
         guard nameEnd > nameStart else { return .failure(HeadSyntaxError("invalid header field name")) }
         guard byte(nameEnd) == UInt8(ascii: ":") else {
@@ -302,13 +310,13 @@ enum HeadBoundary {
         position = nameEnd + 1
         while ASCII.isWhitespace(byte(position)) { position += 1 }
         let valueStart = position
-        while position < storage.count && ASCII.isFieldValueByte(storage[position]) { position += 1 }
+        position = ASCII.endOfFieldValue(bytes, from: position)
         guard byte(position) == 0x0D, byte(position + 1) == 0x0A else {
-            let name = String(decoding: storage[nameStart..<nameEnd], as: UTF8.self)
+            let name = String(decoding: UnsafeBufferPointer(rebasing: bytes[nameStart..<nameEnd]), as: UTF8.self)
             return .failure(HeadSyntaxError("invalid character in value of header \(name)"))
         }
         var valueEnd = position
-        while valueEnd > valueStart && ASCII.isWhitespace(storage[valueEnd - 1]) { valueEnd -= 1 }
+        while valueEnd > valueStart && ASCII.isWhitespace(bytes[valueEnd - 1]) { valueEnd -= 1 }
         position += 2
         return .success(HTTPHeaders.Field(nameStart: Int32(nameStart), nameLength: Int32(nameEnd - nameStart),
                                           valueStart: Int32(valueStart), valueLength: Int32(valueEnd - valueStart)))

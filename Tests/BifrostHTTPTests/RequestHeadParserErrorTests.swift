@@ -303,3 +303,35 @@ struct RequestHeadParserErrorTests {
         expectRejected(parseHead(raw), status: 400, code: "malformed_request")
     }
 }
+
+@Suite("Header bytes")
+struct HeaderByteTests {
+    /// RFC 9110 `tchar`, spelled out: the bit masks of `ASCII.isToken` must agree for every byte.
+    @Test func tokenCharactersAreExactlyRFC9110s() {
+        let tchar = Set(Array("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ".utf8))
+        for value in 0...255 {
+            #expect(ASCII.isToken(UInt8(value)) == tchar.contains(UInt8(value)), "byte \(value)")
+        }
+    }
+
+    /// Values are checked eight bytes at a time: a control byte or DEL must be refused at every
+    /// offset, in values of every length around a word, and a tab accepted.
+    @Test func aControlByteIsRefusedAtEveryOffsetOfAValue() {
+        for length in 1...19 {
+            for offset in 0..<length {
+                for (byte, accepted) in [(UInt8(0x01), false), (0x7F, false), (0x0A, false), (0x09, true), (0xC3, true)] {
+                    var value = Array(repeating: UInt8(ascii: "v"), count: length)
+                    value[offset] = byte
+                    let head = bytes("GET / HTTP/1.1\r\nHost: a\r\nX-Test: ") + value + bytes("\r\nAccept: */*\r\n\r\n")
+                    let parsed = parseHead(head).head
+                    #expect((parsed != nil) == accepted, "byte \(byte) at \(offset) of \(length)")
+                    if accepted, let parsed {
+                        let trimmed = value.drop { $0 == 0x09 }.reversed().drop { $0 == 0x09 }.reversed()
+                        #expect(parsed.headers["X-Test"] == String(decoding: Array(trimmed), as: UTF8.self))
+                        #expect(parsed.headers["Accept"] == "*/*")
+                    }
+                }
+            }
+        }
+    }
+}

@@ -15,13 +15,20 @@ public struct HTTPClientBody: AsyncSequence, Sendable {
     public struct Iterator: AsyncIteratorProtocol {
         let handle: ConsumerHandle
         public mutating func next() async throws -> [UInt8]? { try await handle.stream.next() }
+
+        /// `for try await` calls this one: it runs on the caller's executor, without the hop that the
+        /// plain `next()` requirement makes.
+        public mutating func next(isolation actor: isolated (any Actor)?) async throws -> [UInt8]? {
+            try await handle.stream.next()
+        }
     }
 
     /// Reads the whole body, failing with a ``HTTPClientError`` past `maxBytes`.
     public func collect(maxBytes: Int = 64 * 1024 * 1024) async throws -> [UInt8] {
         var result: [UInt8] = []
-        for try await chunk in self {
-            result.append(contentsOf: chunk)
+        while let chunk = try await handle.stream.next() {
+            // A small body usually arrives as one chunk: keep it rather than copy it.
+            if result.isEmpty { result = chunk } else { result.append(contentsOf: chunk) }
             if result.count > maxBytes {
                 handle.stream.cancelFromConsumer()
                 throw HTTPClientError(.protocol, host: handle.stream.host, "response body exceeds \(maxBytes) bytes")
