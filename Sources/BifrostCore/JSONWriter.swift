@@ -1,3 +1,4 @@
+import BifrostIO
 import BifrostPluginKit
 
 /// Writes JSON bytes by hand — Bifrost's responses, errors and messages, and any ``JSONValue`` —
@@ -208,7 +209,7 @@ public struct JSONWriter {
 
     public mutating func integer(_ value: Int, separated: Bool = true) {
         if separated { separate() }
-        bytes.append(contentsOf: String(value).utf8)
+        bytes.appendDecimal(value)
     }
 
     public mutating func number(_ value: Double) {

@@ -168,7 +168,7 @@ struct RateLimitRedisTests {
         let server = try TestRedisServer()
         PluginServices.installRedis(EventLoopRedisClient.factory(group: RateLimitTestLoops.replicaA))
         let plugin = try RateLimitPlugin(config: try JSONParser.parse(Array(
-            #"{"rules": [{"requests_per_minute": 1}], "backend": "redis", "redis": {"url": "\#(server.url())", "timeout_ms": 300}}"#.utf8)))
+            #"{"rules": [{"requests_per_minute": 1}], "backend": "redis", "redis": {"url": "\#(server.url())", "timeout_ms": 2000}}"#.utf8)))
         #expect(plugin.store is RedisRateLimitStore)
         #expect(try await plugin.preHook(keyContext(nil), chat()).1 == nil)
         #expect(try await plugin.preHook(keyContext(nil), chat()).1?.error?.statusCode == 429)
