@@ -59,10 +59,11 @@ public struct JSONWriter {
         }
         key("extra_fields")
         open()
-        member("provider", response.extraFields.provider)
-        member("model", response.extraFields.model)
-        if let latency = response.extraFields.latency { member("latency", latency) }
-        if let raw = response.extraFields.rawResponse {
+        let extra = response.extraFields  // one copy out of the response's box, not one per field
+        member("provider", extra.provider)
+        member("model", extra.model)
+        if let latency = extra.latency { member("latency", latency) }
+        if let raw = extra.rawResponse {
             key("raw_response")
             json(raw)
         }
@@ -190,7 +191,8 @@ public struct JSONWriter {
     public mutating func array<Element>(_ items: [Element], _ each: (inout JSONWriter, Element) -> Void) {
         separate()
         bytes.append(UInt8(ascii: "["))
-        for item in items { each(&self, item) }
+        // By index: the subscript lends each element, where iterating would copy it (a retain per field).
+        for index in items.indices { each(&self, items[index]) }
         bytes.append(UInt8(ascii: "]"))
     }
 
@@ -223,20 +225,26 @@ public struct JSONWriter {
     public mutating func string(_ value: String, separated: Bool = true) {
         if separated { separate() }
         bytes.append(UInt8(ascii: "\""))
-        var value = value
-        value.withUTF8 { utf8 in
-            // Runs of bytes that need no escaping are copied in one go.
-            var runStart = 0
-            var index = JSONSpecialBytes.firstIndex(in: utf8, from: 0)
-            while index < utf8.count {
-                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<index]))
-                escape(utf8[index])
-                runStart = index + 1
-                index = JSONSpecialBytes.firstIndex(in: utf8, from: runStart)
-            }
-            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart...]))
+        // Native strings lend their bytes as they are; others are copied to contiguous storage first.
+        if value.utf8.withContiguousStorageIfAvailable({ writeEscaped($0) }) == nil {
+            var copy = value
+            copy.withUTF8 { writeEscaped($0) }
         }
         bytes.append(UInt8(ascii: "\""))
+    }
+
+    /// The bytes of a string literal's content, escaped as RFC 8259 requires.
+    private mutating func writeEscaped(_ utf8: UnsafeBufferPointer<UInt8>) {
+        // Runs of bytes that need no escaping are copied in one go.
+        var runStart = 0
+        var index = JSONSpecialBytes.firstIndex(in: utf8, from: 0)
+        while index < utf8.count {
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<index]))
+            escape(utf8[index])
+            runStart = index + 1
+            index = JSONSpecialBytes.firstIndex(in: utf8, from: runStart)
+        }
+        bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart...]))
     }
 
     private mutating func escape(_ byte: UInt8) {

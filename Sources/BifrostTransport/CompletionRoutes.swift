@@ -25,10 +25,13 @@ struct CompletionRoutes: Sendable {
             ("embeddings", .embedding),
         ]
         for (path, kind) in openAIPaths {
+            // Route names are made once here, not per request.
             let native = OpenAIDialect(kind: kind, defaultProvider: nil, knownProviders: providers)
-            router.add("POST", "/v1/\(path)") { handle($0, $1, dialect: native, route: "/v1/\(path)") }
+            let nativeRoute = "/v1/\(path)"
+            router.add("POST", nativeRoute) { handle($0, $1, dialect: native, route: nativeRoute) }
             let dropIn = OpenAIDialect(kind: kind, defaultProvider: "openai", knownProviders: providers)
-            router.add("POST", "/openai/v1/\(path)") { handle($0, $1, dialect: dropIn, route: "/openai/v1/\(path)") }
+            let dropInRoute = "/openai/v1/\(path)"
+            router.add("POST", dropInRoute) { handle($0, $1, dialect: dropIn, route: dropInRoute) }
         }
         let anthropic = AnthropicDialect(knownProviders: providers)
         router.add("POST", "/anthropic/v1/messages") { handle($0, $1, dialect: anthropic, route: "/anthropic/v1/messages") }

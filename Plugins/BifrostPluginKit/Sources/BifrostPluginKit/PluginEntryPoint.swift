@@ -23,8 +23,10 @@ import Darwin
 /// `config` is the plugin's `config` object from `config.json` as JSON text (after `env.` substitution).
 public enum BifrostPluginABI {
     /// Bumped whenever the plugin API changes incompatibly; a plugin built against another version
-    /// is refused at load time ("plugin was built with a different version").
-    public static let version: UInt32 = 2
+    /// is refused at load time ("plugin was built with a different version"). Inlinable, so that a
+    /// plugin compiles in the number it was built against: a stored constant of this resilient
+    /// module would be read from the gateway's copy of the kit at run time, and always match.
+    @inlinable public static var version: UInt32 { 2 }
     /// The symbol that returns the ABI version the plugin was built against.
     public static let versionSymbol = "bifrost_plugin_abi_version"
     /// The symbol that creates the plugin from its configuration.
