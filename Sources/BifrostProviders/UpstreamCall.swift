@@ -2,6 +2,7 @@ import BifrostCore
 import BifrostHTTP
 import BifrostIO
 import BifrostPluginKit
+import Synchronization
 
 /// The HTTP side every adapter shares, made once per provider: JSON `POST`s with the adapter's
 /// auth header and `network_config.extra_headers`, timeouts from `network_config` and the request's
@@ -37,6 +38,14 @@ final class UpstreamCall: Sendable {
     private let errorMapper: ErrorMapper
     /// The `Accept` of streamed calls (`text/event-stream`, or AWS's event-stream type).
     private let streamAccept: String
+    /// ``headers(key:stream:)`` per key and stream flag, built on first use: a request copies them
+    /// (two buffer references) instead of building them. Bounded, since keys may come from clients.
+    private let builtHeaders = Mutex<[HeadersKey: HTTPHeaders]>([:])
+    private struct HeadersKey: Hashable {
+        let key: String
+        let stream: Bool
+    }
+    static let builtHeadersLimit = 64
 
     /// - Parameter defaultHeaders: headers the adapter sends unless `extra_headers` names them
     ///   (compared case-insensitively), e.g. `anthropic-version`.
@@ -201,6 +210,16 @@ final class UpstreamCall: Sendable {
 
     /// Content type, accept, the key (when not empty), the fixed headers.
     func headers(key: ProviderKey, stream: Bool) -> HTTPHeaders {
+        let cacheKey = HeadersKey(key: key.value, stream: stream)
+        if let built = builtHeaders.withLock({ $0[cacheKey] }) { return built }
+        let headers = buildHeaders(key: key, stream: stream)
+        builtHeaders.withLock { built in
+            if built.count < Self.builtHeadersLimit { built[cacheKey] = headers }
+        }
+        return headers
+    }
+
+    private func buildHeaders(key: ProviderKey, stream: Bool) -> HTTPHeaders {
         var headers = HTTPHeaders(reservingFields: 3 + fixedHeaders.count, bytes: fixedHeadersBytes + 160)
         headers.add(name: "Content-Type", value: "application/json")
         headers.add(name: "Accept", value: stream ? streamAccept : "application/json")

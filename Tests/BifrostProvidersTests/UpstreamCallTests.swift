@@ -36,6 +36,22 @@ struct UpstreamCallTests {
         #expect(bearer.headers(key: ProviderKey(value: ""), stream: false)["authorization"] == nil)
     }
 
+    /// Headers are built once per key and stream flag and then reused; past the cache's bound (keys
+    /// can come from clients) they are still right, just built each time.
+    @Test func reusedHeadersStayPerKeyAndPerStreamFlag() throws {
+        let client = try TestUpstreamClient()
+        let call = UpstreamCall(provider: "openai", client: client.client, config: providerConfig(), keyHeader: .bearer)
+        for round in 0..<2 {
+            for index in 0..<(UpstreamCall.builtHeadersLimit + 10) {
+                for stream in [false, true] {
+                    let headers = call.headers(key: ProviderKey(value: "sk-\(index)"), stream: stream)
+                    #expect(headers["authorization"] == "Bearer sk-\(index)", "round \(round)")
+                    #expect(headers["accept"] == (stream ? "text/event-stream" : "application/json"))
+                }
+            }
+        }
+    }
+
     @Test func timeoutsComeFromTheConfigAndTheDeadline() throws {
         let client = try TestUpstreamClient()
         let call = UpstreamCall(provider: "openai", client: client.client, config: providerConfig(), keyHeader: .bearer)

@@ -22,12 +22,12 @@ final class ClientExchange: @unchecked Sendable {
     private var stream: BodyStream?
     private(set) var isFinished = false
 
-    init(request: HTTPClientRequest, loop: EventLoop, now: UInt64) {
-        self.request = request
-        self.loop = loop
-        startedAt = now
+    init(request: consuming HTTPClientRequest, loop: EventLoop, now: UInt64) {
         headersDeadline = request.timeouts.responseHeaders.map { now &+ Nanoseconds.seconds($0) }
         totalDeadline = request.timeouts.total.map { now &+ Nanoseconds.seconds($0) }
+        self.request = request  // moved in: the caller gives the request up
+        self.loop = loop
+        startedAt = now
     }
 
     var host: String { request.origin.authority }

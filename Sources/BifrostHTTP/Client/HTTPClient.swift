@@ -39,7 +39,7 @@ public final class HTTPClient: Sendable {
     ///
     /// Cancelling the calling task aborts the request and closes its connection. Errors are
     /// ``HTTPClientError``s whose ``HTTPClientError/kind`` names what failed.
-    public func execute(_ request: HTTPClientRequest, on loop: EventLoop? = nil) async throws -> HTTPClientResponse {
+    public func execute(_ request: consuming HTTPClientRequest, on loop: EventLoop? = nil) async throws -> HTTPClientResponse {
         let loop = loop ?? group.next()
         let pool = pools[loop.index]
         let exchange = ClientExchange(request: request, loop: loop, now: MonotonicClock.now())
