@@ -54,10 +54,10 @@ public struct LogLine {
         bytes.reserveCapacity(256)
         Timestamp.shared.append(to: &bytes)
         bytes.append(0x20)
-        bytes.append(contentsOf: level.rawValue.utf8)
+        bytes.appendUTF8(level.rawValue)
         if !label.isEmpty {
             bytes.append(0x20)
-            bytes.append(contentsOf: label.utf8)
+            bytes.appendUTF8(label)
         }
         bytes.append(UInt8(ascii: ":"))
     }
@@ -65,7 +65,7 @@ public struct LogLine {
     /// ` name=value`.
     public mutating func field(_ name: String, _ value: String) {
         start(name)
-        bytes.append(contentsOf: value.utf8)
+        bytes.appendUTF8(value)
     }
 
     /// ` name=value` for a whole number.
@@ -84,15 +84,17 @@ public struct LogLine {
 
     private mutating func start(_ name: String) {
         bytes.append(0x20)
-        bytes.append(contentsOf: name.utf8)
+        bytes.appendUTF8(name)
         bytes.append(UInt8(ascii: "="))
     }
 
     consuming func finish(source: String, message: String) -> [UInt8] {
-        bytes.append(contentsOf: " [".utf8)
-        bytes.append(contentsOf: source.utf8)
-        bytes.append(contentsOf: "] ".utf8)
-        bytes.append(contentsOf: message.utf8)
+        bytes.append(0x20)
+        bytes.append(UInt8(ascii: "["))
+        bytes.appendUTF8(source)
+        bytes.append(UInt8(ascii: "]"))
+        bytes.append(0x20)
+        bytes.appendUTF8(message)
         return bytes
     }
 }

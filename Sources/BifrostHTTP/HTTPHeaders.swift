@@ -45,9 +45,9 @@ public struct HTTPHeaders: Sendable, Sequence {
     /// Appends a field (after any with the same name).
     public mutating func add(name: String, value: String) {
         let nameStart = bytes.count
-        bytes.append(contentsOf: name.utf8)
+        bytes.appendUTF8(name)
         let valueStart = bytes.count
-        bytes.append(contentsOf: value.utf8)
+        bytes.appendUTF8(value)
         fields.append(Field(nameStart: Int32(nameStart), nameLength: Int32(valueStart - nameStart),
                             valueStart: Int32(valueStart), valueLength: Int32(bytes.count - valueStart)))
     }

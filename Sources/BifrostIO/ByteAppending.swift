@@ -1,4 +1,12 @@
 extension Array where Element == UInt8 {
+    /// Appends the UTF-8 bytes of `text`: one copy of its storage, where `append(contentsOf: text.utf8)`
+    /// goes through the generic sequence path (several times the cost for the short strings of heads
+    /// and log lines).
+    public mutating func appendUTF8(_ text: String) {
+        let copied: Void? = text.utf8.withContiguousStorageIfAvailable { append(contentsOf: $0) }
+        if copied == nil { append(contentsOf: text.utf8) }
+    }
+
     /// Appends `value` in decimal ASCII, without building a `String` (response heads, RESP, log lines).
     public mutating func appendDecimal(_ value: Int) {
         if value < 0 { append(UInt8(ascii: "-")) }

@@ -9,4 +9,11 @@ struct ByteAppendingTests {
         bytes.appendDecimal(value)
         #expect(String(decoding: bytes, as: UTF8.self) == "x=\(value)")
     }
+
+    @Test(arguments: ["", "GET", "a header value longer than fifteen bytes", "Zürich 日本 🚀", String(repeating: "x", count: 4096)])
+    func utf8BytesAreAppendedAsTheyAre(_ text: String) {
+        var bytes: [UInt8] = [0x2A]
+        bytes.appendUTF8(text)
+        #expect(bytes == [0x2A] + Array(text.utf8))
+    }
 }

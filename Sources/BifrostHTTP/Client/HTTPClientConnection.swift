@@ -187,13 +187,13 @@ final class HTTPClientConnection: IOEventHandler, TimerTarget, FlushTarget {
     private func encodeRequest(_ request: HTTPClientRequest) -> [UInt8] {
         var head: [UInt8] = []
         head.reserveCapacity(256 + request.headers.bytes.count + request.body.count)
-        head.append(contentsOf: request.method.utf8)
+        head.appendUTF8(request.method)
         head.append(UInt8(ascii: " "))
         if key.proxy != nil && !key.origin.secure {
             // Absolute form through a plain-HTTP proxy.
             head.append(contentsOf: "http://\(key.origin.authority)".utf8)
         }
-        head.append(contentsOf: request.target.utf8)
+        head.appendUTF8(request.target)
         head.append(contentsOf: Self.versionAndHost)
         head.append(contentsOf: entry.hostHeader)
         head.append(contentsOf: HTTPResponseEncoder.crlf)
