@@ -38,10 +38,17 @@ public enum ThreadCacheTuning {
     public static func applyByRestarting() {
         // A set-user-ID or set-group-ID start ignores GLIBC_TUNABLES: restarting would never end.
         guard getuid() == geteuid(), getgid() == getegid() else { return }
+        // Under valgrind, /proc/self/exe is valgrind's tool: executing it would start the tool alone.
+        guard !isUnderValgrind(preload: getenv("LD_PRELOAD").map { String(cString: $0) }) else { return }
         let current = getenv("GLIBC_TUNABLES").map { String(cString: $0) }
         guard let value = tunables(current: current), setenv("GLIBC_TUNABLES", value, 1) == 0 else { return }
         execv("/proc/self/exe", CommandLine.unsafeArgv)
         // Still here: /proc is missing or the binary is gone. Run with glibc's default cache.
         if let current { setenv("GLIBC_TUNABLES", current, 1) } else { unsetenv("GLIBC_TUNABLES") }
+    }
+
+    /// True when `LD_PRELOAD` carries valgrind's preload library (valgrind sets it for the program it runs).
+    static func isUnderValgrind(preload: String?) -> Bool {
+        preload?.contains("vgpreload") ?? false
     }
 }
