@@ -20,15 +20,20 @@ public enum ThreadCacheTuning {
     static func tunables(current: String?) -> String? {
         let setting = "\(tunable)=\(blocksPerSize)"
         guard let current, !current.isEmpty else { return setting }
-        if current.contains(tunable) { return nil }
+        if cacheSetting(in: current) != nil { return nil }
         return current + ":" + setting
     }
 
     /// The cache size this process runs with, when `GLIBC_TUNABLES` sets one (nil: glibc's default, 7).
     public static var blocksInEffect: Int? {
         guard let current = getenv("GLIBC_TUNABLES") else { return nil }
-        for setting in String(cString: current).split(separator: ":") where setting.hasPrefix(tunable + "=") {
-            return Int(setting.dropFirst(tunable.count + 1))
+        return cacheSetting(in: String(cString: current)).flatMap { Int($0) }
+    }
+
+    /// The value `tunables` gives the cache size, as written, when it sets it.
+    static func cacheSetting(in tunables: String) -> Substring? {
+        for setting in tunables.split(separator: ":") where setting.hasPrefix(tunable + "=") {
+            return setting.dropFirst(tunable.count + 1)
         }
         return nil
     }

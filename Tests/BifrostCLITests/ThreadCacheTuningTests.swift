@@ -10,6 +10,8 @@ struct ThreadCacheTuningTests {
         #expect(ThreadCacheTuning.tunables(current: "glibc.malloc.arena_max=2")
             == "glibc.malloc.arena_max=2:glibc.malloc.tcache_count=1024")
         #expect(ThreadCacheTuning.tunables(current: "glibc.malloc.tcache_count=7") == nil)
+        #expect(ThreadCacheTuning.tunables(current: "glibc.malloc.arena_max=2:glibc.malloc.tcache_count=7") == nil)
+        #expect(ThreadCacheTuning.cacheSetting(in: "glibc.malloc.arena_max=2:glibc.malloc.tcache_count=7") == "7")
     }
 
     /// Under valgrind /proc/self/exe is valgrind's tool: executing it again would start the tool alone.
