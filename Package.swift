@@ -77,7 +77,6 @@ let package = Package(
         .target(
             name: "BifrostCore",
             dependencies: [
-                "BifrostIO",  // byte appending (decimal integers) for JSONWriter
                 .product(name: "BifrostPluginKit", package: "BifrostPluginKit"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -1,4 +1,3 @@
-import BifrostIO
 import BifrostPluginKit
 
 /// Writes JSON bytes by hand — Bifrost's responses, errors and messages, and any ``JSONValue`` —
@@ -7,11 +6,24 @@ import BifrostPluginKit
 ///
 /// Commas are placed by looking at the last byte: a member or element follows `{`/`[` directly,
 /// anything else gets a comma first (values never end in `{` or `[`).
-public struct JSONWriter {
-    /// The bytes written so far.
-    public private(set) var bytes: [UInt8] = []
+///
+/// The bytes live in storage the writer owns and grows itself, so each piece written is a capacity
+/// check and a copy (`Array.append` costs a uniqueness check and a generic call per piece, which
+/// was most of the writer's time). The writer cannot be copied; ``bytes`` hands out the result.
+public struct JSONWriter: ~Copyable {
+    private var base: UnsafeMutablePointer<UInt8>
+    private var count = 0
+    private var capacity: Int
 
-    public init(capacity: Int = 512) { bytes.reserveCapacity(capacity) }
+    public init(capacity: Int = 512) {
+        self.capacity = Swift.max(capacity, 16)
+        base = .allocate(capacity: self.capacity)
+    }
+
+    deinit { base.deallocate() }
+
+    /// The bytes written so far.
+    public var bytes: [UInt8] { Array(UnsafeBufferPointer(start: base, count: count)) }
 
     public static func encode(_ response: BifrostResponse) -> [UInt8] {
         var writer = JSONWriter()
@@ -158,24 +170,27 @@ public struct JSONWriter {
 
     // MARK: Structure
 
-    public mutating func open() { separate(); bytes.append(UInt8(ascii: "{")) }
-    public mutating func close() { bytes.append(UInt8(ascii: "}")) }
+    public mutating func open() { separate(); append(UInt8(ascii: "{")) }
+    public mutating func close() { append(UInt8(ascii: "}")) }
 
     /// Writes `"name":`, after a comma when needed. Names written this way are ASCII literals that
     /// need no escaping, so they are copied as they are.
     public mutating func key(_ name: StaticString) {
+        let length = name.utf8CodeUnitCount
+        reserve(length &+ 4)
         separate()
-        bytes.append(UInt8(ascii: "\""))
-        bytes.append(contentsOf: UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
-        bytes.append(UInt8(ascii: "\""))
-        bytes.append(UInt8(ascii: ":"))
+        base[count] = UInt8(ascii: "\"")
+        (base + (count &+ 1)).update(from: name.utf8Start, count: length)
+        base[count &+ length &+ 1] = UInt8(ascii: "\"")
+        base[count &+ length &+ 2] = UInt8(ascii: ":")
+        count &+= length &+ 3
     }
 
     /// Writes `"name":` for a name known only at run time (escaped as needed).
     public mutating func key(named name: String) {
         separate()
         string(name, separated: false)
-        bytes.append(UInt8(ascii: ":"))
+        append(UInt8(ascii: ":"))
     }
 
     public mutating func member(_ name: StaticString, _ value: String) {
@@ -190,47 +205,65 @@ public struct JSONWriter {
 
     public mutating func array<Element>(_ items: [Element], _ each: (inout JSONWriter, Element) -> Void) {
         separate()
-        bytes.append(UInt8(ascii: "["))
+        append(UInt8(ascii: "["))
         // By index: the subscript lends each element, where iterating would copy it (a retain per field).
         for index in items.indices { each(&self, items[index]) }
-        bytes.append(UInt8(ascii: "]"))
+        append(UInt8(ascii: "]"))
     }
 
     /// A comma before a member or element, unless it opens its container or follows a key.
     private mutating func separate() {
-        guard let last = bytes.last else { return }
-        if last != UInt8(ascii: "{") && last != UInt8(ascii: "[") && last != UInt8(ascii: ":") { bytes.append(UInt8(ascii: ",")) }
+        guard count > 0 else { return }
+        let last = base[count &- 1]
+        if last != UInt8(ascii: "{") && last != UInt8(ascii: "[") && last != UInt8(ascii: ":") { append(UInt8(ascii: ",")) }
     }
 
     // MARK: Values
 
     public mutating func raw(_ text: StaticString) {
         separate()
-        bytes.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+        append(UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
     }
 
     public mutating func integer(_ value: Int, separated: Bool = true) {
         if separated { separate() }
-        bytes.appendDecimal(value)
+        if value < 0 { append(UInt8(ascii: "-")) }
+        var remaining = value.magnitude
+        var digits = 1
+        var probe = remaining
+        while probe >= 10 {
+            digits &+= 1
+            probe /= 10
+        }
+        reserve(digits)
+        // Digits are written from the last one backwards.
+        var position = count &+ digits
+        repeat {
+            position &-= 1
+            base[position] = UInt8(truncatingIfNeeded: 48 &+ remaining % 10)
+            remaining /= 10
+        } while remaining > 0
+        count &+= digits
     }
 
     public mutating func number(_ value: Double) {
         guard value.isFinite else { return raw("null") }
         if value.rounded() == value, abs(value) < 1e15 { return integer(Int(value)) }
         separate()
-        bytes.append(contentsOf: "\(value)".utf8)
+        var text = "\(value)"
+        text.withUTF8 { append($0) }
     }
 
     /// A JSON string literal with the escapes RFC 8259 requires.
     public mutating func string(_ value: String, separated: Bool = true) {
         if separated { separate() }
-        bytes.append(UInt8(ascii: "\""))
+        append(UInt8(ascii: "\""))
         // Native strings lend their bytes as they are; others are copied to contiguous storage first.
         if value.utf8.withContiguousStorageIfAvailable({ writeEscaped($0) }) == nil {
             var copy = value
             copy.withUTF8 { writeEscaped($0) }
         }
-        bytes.append(UInt8(ascii: "\""))
+        append(UInt8(ascii: "\""))
     }
 
     /// The bytes of a string literal's content, escaped as RFC 8259 requires.
@@ -239,31 +272,37 @@ public struct JSONWriter {
         var runStart = 0
         var index = JSONSpecialBytes.firstIndex(in: utf8, from: 0)
         while index < utf8.count {
-            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<index]))
+            append(UnsafeBufferPointer(rebasing: utf8[runStart..<index]))
             escape(utf8[index])
-            runStart = index + 1
+            runStart = index &+ 1
             index = JSONSpecialBytes.firstIndex(in: utf8, from: runStart)
         }
-        bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart...]))
+        append(UnsafeBufferPointer(rebasing: utf8[runStart...]))
     }
 
     private mutating func escape(_ byte: UInt8) {
-        bytes.append(UInt8(ascii: "\\"))
+        reserve(6)
+        base[count] = UInt8(ascii: "\\")
         switch byte {
-        case UInt8(ascii: "\""), UInt8(ascii: "\\"): bytes.append(byte)
-        case 0x0A: bytes.append(UInt8(ascii: "n"))
-        case 0x0D: bytes.append(UInt8(ascii: "r"))
-        case 0x09: bytes.append(UInt8(ascii: "t"))
+        case UInt8(ascii: "\""), UInt8(ascii: "\\"): base[count &+ 1] = byte
+        case 0x0A: base[count &+ 1] = UInt8(ascii: "n")
+        case 0x0D: base[count &+ 1] = UInt8(ascii: "r")
+        case 0x09: base[count &+ 1] = UInt8(ascii: "t")
         default:
-            bytes.append(UInt8(ascii: "u"))
-            bytes.append(UInt8(ascii: "0"))
-            bytes.append(UInt8(ascii: "0"))
-            bytes.append(Self.hex[Int(byte >> 4)])
-            bytes.append(Self.hex[Int(byte & 0x0F)])
+            base[count &+ 1] = UInt8(ascii: "u")
+            base[count &+ 2] = UInt8(ascii: "0")
+            base[count &+ 3] = UInt8(ascii: "0")
+            base[count &+ 4] = Self.hexDigit(byte >> 4)
+            base[count &+ 5] = Self.hexDigit(byte & 0x0F)
+            count &+= 6
+            return
         }
+        count &+= 2
     }
 
-    private static let hex = Array("0123456789abcdef".utf8)
+    private static func hexDigit(_ nibble: UInt8) -> UInt8 {
+        nibble < 10 ? 48 &+ nibble : 87 &+ nibble  // "0"... or "a"...
+    }
 
     public mutating func json(_ value: JSONValue) {
         switch value {
@@ -280,5 +319,35 @@ public struct JSONWriter {
             }
             close()
         }
+    }
+
+    // MARK: Storage
+
+    @inline(__always)
+    private mutating func reserve(_ extra: Int) {
+        if capacity &- count < extra { grow(toHold: extra) }
+    }
+
+    private mutating func grow(toHold extra: Int) {
+        let newCapacity = Swift.max(capacity &* 2, count &+ extra)
+        let newBase = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
+        newBase.moveInitialize(from: base, count: count)
+        base.deallocate()
+        base = newBase
+        capacity = newCapacity
+    }
+
+    @inline(__always)
+    private mutating func append(_ byte: UInt8) {
+        reserve(1)
+        base[count] = byte
+        count &+= 1
+    }
+
+    private mutating func append(_ run: UnsafeBufferPointer<UInt8>) {
+        guard let start = run.baseAddress, run.count > 0 else { return }
+        reserve(run.count)
+        (base + count).update(from: start, count: run.count)
+        count &+= run.count
     }
 }

@@ -84,4 +84,22 @@ struct JSONWriterTests {
         #expect(detail["message"] as? String == "bad \"thing\"")
         #expect(detail["param"] as? String == "model")
     }
+
+    @Test func outputLargerThanTheInitialCapacityIsWrittenWhole() throws {
+        // Escapes, numbers and long runs cross the storage's growth points in every position.
+        let text = String(repeating: "ab\"c\u{01}\\ 日本\n", count: 500)
+        var writer = JSONWriter(capacity: 1)
+        writer.open()
+        for index in 0..<200 { writer.member("n", -index * 1_000_003) }
+        writer.member("text", text)
+        writer.key("long_key_name_that_alone_is_longer_than_the_initial_capacity")
+        writer.number(2.5)
+        writer.close()
+        let json = try parse(writer.bytes)
+        #expect(json["text"] as? String == text)
+        #expect(json["long_key_name_that_alone_is_longer_than_the_initial_capacity"] as? Double == 2.5)
+        let output = String(decoding: writer.bytes, as: UTF8.self)
+        #expect(output.hasPrefix(#"{"n":0,"n":-1000003,"n":-2000006,"#))
+        #expect(output.components(separatedBy: #""n":"#).count == 201)
+    }
 }
