@@ -51,6 +51,8 @@ final class HTTPClientConnection: IOEventHandler, TimerTarget, FlushTarget {
     private var responseBytesReceived = false
     /// Requests completed on this connection.
     private(set) var completedRequests = 0
+    /// When the connection last went idle in the pool (the loop's clock, nanoseconds).
+    private var idleSince: UInt64 = 0
     private var deadline = DeadlineSlot()
     private var timeoutKind = TimeoutKind.connect
 
@@ -498,12 +500,23 @@ final class HTTPClientConnection: IOEventHandler, TimerTarget, FlushTarget {
 
     /// Called by the pool when it parks this connection.
     func parkIdle(seconds: Double) {
+        idleSince = loop.now
         setTimeout(.poolIdle, seconds: seconds)
     }
 
+    /// Idle for less than this, a connection is reused without asking the kernel whether the peer
+    /// closed it: servers close idle connections after seconds, not within a few milliseconds.
+    static let recentIdleness: UInt64 = 100_000_000
+
     /// True when the idle connection can carry a request: nothing unread, the peer has not closed.
+    ///
+    /// The loop closes an idle connection as soon as it sees its peer close or send anything, so
+    /// this only has to cover what arrived since the loop last polled. For a connection that went
+    /// idle moments ago (the common case under load) that cannot be an idle timeout, and the peek
+    /// (a system call per request) is skipped; an older one is peeked at (`MSG_PEEK`).
     func isUsableForReuse() -> Bool {
         guard case .idle = phase, fd >= 0 else { return false }
+        if loop.now &- idleSince < Self.recentIdleness { return true }
         return !Socket.hasPendingInputOrClosed(fd)
     }
 
