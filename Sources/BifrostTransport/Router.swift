@@ -8,59 +8,113 @@ public struct Router: HTTPHandler {
     /// Handles one request on the connection's loop (see ``HTTPHandler``).
     public typealias Handler = @Sendable (HTTPRequest, HTTPResponder) -> Void
 
-    private var routes: [String: [String: Handler]] = [:]
-    /// Prefix routes in registration order: the prefix, the label metrics use, handlers by method.
-    private var prefixes: [(prefix: String, label: String, methods: [String: Handler])] = []
+    /// A path (or, for a prefix route, the prefix), the label metrics use and its handlers by method.
+    /// Routes are few, so they are found by comparing bytes in a list: cheaper than hashing the
+    /// path and the method into dictionaries on every request.
+    private struct Route {
+        let path: [UInt8]
+        let label: String
+        var methods: [(method: String, handler: Handler)] = []
+
+        func handler(for method: String) -> Handler? {
+            methods.first { $0.method == method }?.handler
+        }
+
+        mutating func set(_ method: String, _ handler: @escaping Handler) {
+            if let index = methods.firstIndex(where: { $0.method == method }) {
+                methods[index].handler = handler
+            } else {
+                methods.append((method, handler))
+            }
+        }
+    }
+
+    private var exact: [Route] = []
+    /// Prefix routes in registration order.
+    private var prefixes: [Route] = []
 
     public init() {}
 
-    /// Every registered path and prefix label (the bounded set metrics may use as labels).
-    public var paths: Set<String> { Set(routes.keys).union(prefixes.map(\.label)) }
-
     /// Adds a handler for `method` (e.g. `"POST"`) on the exact `path`.
     public mutating func add(_ method: String, _ path: String, _ handler: @escaping Handler) {
-        routes[path, default: [:]][method] = handler
+        Self.add(method, handler, to: &exact, path: path, label: path)
     }
 
     /// Adds a handler for `method` on every path that starts with `prefix`; `label` names the route in
     /// metrics (e.g. `/genai/v1beta/models/{model}`).
     public mutating func add(_ method: String, prefix: String, label: String, _ handler: @escaping Handler) {
-        if let index = prefixes.firstIndex(where: { $0.prefix == prefix }) {
-            prefixes[index].methods[method] = handler
+        Self.add(method, handler, to: &prefixes, path: prefix, label: label)
+    }
+
+    private static func add(_ method: String, _ handler: @escaping Handler, to routes: inout [Route], path: String, label: String) {
+        let bytes = Array(path.utf8)
+        if let index = routes.firstIndex(where: { $0.path == bytes }) {
+            routes[index].set(method, handler)
         } else {
-            prefixes.append((prefix, label, [method: handler]))
+            var route = Route(path: bytes, label: label)
+            route.set(method, handler)
+            routes.append(route)
         }
     }
 
     /// The route label for `path`: the path itself when registered, a prefix route's label, else nil.
     public func label(for path: String) -> String? {
-        if routes[path] != nil { return path }
-        return prefixes.first { path.hasPrefix($0.prefix) }?.label
+        var path = path
+        return path.withUTF8 { bytes in routeIndex(for: bytes).map { route($0).label } }
     }
 
     public func handle(_ request: HTTPRequest, responder: HTTPResponder) {
-        let path = String(request.path)
-        let methods: [String: Handler]
-        if let index = routes.index(forKey: path) {
-            responder.setRoute(routes[index].key)  // the stored key: no new string per request
-            methods = routes[index].value
-        } else if let prefix = prefixes.first(where: { path.hasPrefix($0.prefix) }) {
-            responder.setRoute(prefix.label)
-            methods = prefix.methods
-        } else {
+        var target = request.target
+        let found = target.withUTF8 { bytes in
+            routeIndex(for: UnsafeBufferPointer(rebasing: bytes[..<(bytes.firstIndex(of: UInt8(ascii: "?")) ?? bytes.count)]))
+        }
+        guard let found else {
             responder.send(.error(.notFound, type: "not_found", message: "no route for \(request.method) \(request.path)"))
             return
         }
-        if let handler = methods[request.method] ?? (request.head.isHead ? methods["GET"] : nil) {
+        let route = route(found)
+        responder.setRoute(route.label)  // the stored label: no new string per request
+        if let handler = route.handler(for: request.method) ?? (request.head.isHead ? route.handler(for: "GET") : nil) {
             handler(request, responder)
             return
         }
-        var allowed = methods.keys.sorted()
+        var allowed = route.methods.map(\.method).sorted()
         if allowed.contains("GET") && !allowed.contains("HEAD") { allowed.append("HEAD") }
         let allow = allowed.joined(separator: ", ")
         var response = HTTPResponse.error(.methodNotAllowed, type: "method_not_allowed",
                                           message: "\(request.method) is not allowed on \(request.path); use \(allow)")
         response.headers.add(name: "Allow", value: allow)
         responder.send(response)
+    }
+
+    /// Where a route was found: an exact route wins over prefixes; prefixes in registration order.
+    private enum RouteIndex {
+        case exact(Int)
+        case prefix(Int)
+    }
+
+    private func routeIndex(for path: UnsafeBufferPointer<UInt8>) -> RouteIndex? {
+        if let index = exact.firstIndex(where: { $0.path.count == path.count && Self.startsWith(path, $0.path) }) {
+            return .exact(index)
+        }
+        if let index = prefixes.firstIndex(where: { $0.path.count <= path.count && Self.startsWith(path, $0.path) }) {
+            return .prefix(index)
+        }
+        return nil
+    }
+
+    /// Whether `bytes` begins with `prefix` (which is no longer), compared by index.
+    private static func startsWith(_ bytes: UnsafeBufferPointer<UInt8>, _ prefix: [UInt8]) -> Bool {
+        prefix.withUnsafeBufferPointer { prefix in
+            for offset in prefix.indices where bytes[offset] != prefix[offset] { return false }
+            return true
+        }
+    }
+
+    private func route(_ index: RouteIndex) -> Route {
+        switch index {
+        case .exact(let index): exact[index]
+        case .prefix(let index): prefixes[index]
+        }
     }
 }

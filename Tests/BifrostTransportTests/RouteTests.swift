@@ -47,6 +47,18 @@ struct RouteTests {
         }
     }
 
+    @Test func queryStringsAndPrefixRoutesFindTheirRoute() throws {
+        try withGateway { port in
+            #expect(try request(port, "GET /health?probe=1 HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n").status == 200)
+            // A path that only starts like an exact route is not that route.
+            #expect(try request(port, "GET /healthz HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n").status == 404)
+            // The GenAI prefix route owns the paths under it (and answers 405 for a GET with its own Allow).
+            let genai = try request(port, "GET /genai/v1beta/models/gemini-pro:generateContent HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+            #expect(genai.status == 405)
+            #expect(genai.head.contains("Allow: POST"))
+        }
+    }
+
     @Test func wrongMethodIs405WithAllow() throws {
         try withGateway { port in
             let response = try request(port, "DELETE /health HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
