@@ -184,15 +184,20 @@ public struct HTTPHeaders: Sendable, Sequence {
         return bytesEqualIgnoringCase(Int(field.nameStart), Int(field.nameStart + field.nameLength), target)
     }
 
-    /// Compares without allocating: `target` is walked as UTF-8 in place.
+    /// Compares without allocating, over `target`'s own bytes (walking a `UTF8View` cost about 60
+    /// instructions a byte).
     private func bytesEqualIgnoringCase(_ start: Int, _ end: Int, _ target: String.UTF8View) -> Bool {
         guard end - start == target.count else { return false }
-        var index = start
-        for byte in target {
-            if ASCII.lowercased(bytes[index]) != ASCII.lowercased(byte) { return false }
-            index += 1
+        let compared = target.withContiguousStorageIfAvailable { target in
+            bytes.withUnsafeBufferPointer { bytes in
+                for offset in 0..<target.count where ASCII.lowercased(bytes[start &+ offset]) != ASCII.lowercased(target[offset]) {
+                    return false
+                }
+                return true
+            }
         }
-        return true
+        if let compared { return compared }
+        return zip(bytes[start..<end], target).allSatisfy { ASCII.lowercased($0) == ASCII.lowercased($1) }
     }
 
     /// Calls `body` with the trimmed byte range of each non-empty comma-separated element of a field's value.

@@ -122,7 +122,6 @@ private struct HeadDecoder {
         // Header fields.
         var fields: [HTTPHeaders.Field] = []
         fields.reserveCapacity(16)  // one allocation for a usual head instead of one per doubling
-        fields.reserveCapacity(12)
         var contentLength: Int?
         var contentLengthSeen = false
         var transferEncoding: [HTTPHeaders.Field] = []

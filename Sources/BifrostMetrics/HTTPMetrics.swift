@@ -71,13 +71,21 @@ public final class HTTPMetrics: HTTPExchangeObserver {
             let path = exchange.path
             route = exchange.method.isEmpty || path.isEmpty ? Self.unmatched : routeLabel(String(path))
         }
-        var values = [route, Self.methodLabel(exchange.method), String(exchange.status)]
+        var values = [route, Self.methodLabel(exchange.method), Self.statusLabel(exchange.status)]
         if !customLabels.isEmpty { values += customLabels.values(from: exchange.headers) }
         let metrics = series(values)
         metrics.requests.increment()
         metrics.duration.record(exchange.duration.clampedToZero)
         metrics.requestSize.record(Double(max(0, exchange.requestBytes)))
         metrics.responseSize.record(Double(max(0, exchange.responseBytes)))
+    }
+
+    /// Status codes as label values, made once (`String(Int)` per request went through the generic
+    /// `description` path).
+    private static let statusLabels: [String] = (0..<600).map { String($0) }
+
+    static func statusLabel(_ status: Int) -> String {
+        statusLabels.indices.contains(status) ? statusLabels[status] : String(status)
     }
 
     /// The standard methods keep their name; any other token (or none) is `OTHER`.

@@ -27,11 +27,20 @@ public final class PrometheusPlugin: Plugin {
     /// Where the PreHook leaves the attempt's start for the PostHook.
     static let attemptKey = "bifrost.prometheus.attempt"
 
-    private struct Attempt: Sendable {
+    /// A class: the context keeps it as `any Sendable`, where a struct this size would be boxed in
+    /// an allocation of its own and copied out (a retain per string) on the way back.
+    private final class Attempt: Sendable {
         let start: ContinuousClock.Instant
         let provider: String
         let model: String
         let method: String
+
+        init(start: ContinuousClock.Instant, provider: String, model: String, method: String) {
+            self.start = start
+            self.provider = provider
+            self.model = model
+            self.method = method
+        }
     }
 
     private final class Series: Sendable {
