@@ -12,9 +12,16 @@ public final class ProviderQueue: Sendable {
     private let dropExcess: Bool
     private let state = Mutex<State>(State())
 
-    private struct Waiter {
+    /// A class: `release()` runs on every request and mostly finds no waiter, and an optional
+    /// reference is a pointer test where an optional of this struct went through its value witnesses.
+    private final class Waiter: Sendable {
         let id: UInt64
         let continuation: CheckedContinuation<Void, any Error>
+
+        init(id: UInt64, continuation: CheckedContinuation<Void, any Error>) {
+            self.id = id
+            self.continuation = continuation
+        }
     }
 
     private struct State {

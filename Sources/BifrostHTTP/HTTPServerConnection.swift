@@ -90,7 +90,7 @@ final class HTTPServerConnection: IOEventHandler, TimerTarget, FlushTarget {
     /// Closes the socket, cancelling an unfinished response. Idempotent.
     func close() {
         if case .closed = phase { return }
-        if context.observer != nil, case .streaming = phase {
+        if context.hasObserver, case .streaming = phase {
             report(head: streamHead, status: streamStatus, completed: false)
         }
         phase = .closed
@@ -227,7 +227,7 @@ final class HTTPServerConnection: IOEventHandler, TimerTarget, FlushTarget {
                     // The first byte of the next request: the header timer replaces the idle timer.
                     setTimeout(.header, after: context.configuration.headerReadTimeout)
                 }
-                if context.observer != nil && exchangeStart == 0 { exchangeStart = MonotonicClock.now() }
+                if context.hasObserver && exchangeStart == 0 { exchangeStart = MonotonicClock.now() }
                 switch parser.parse(rest) {
                 case .incomplete:
                     return offset
@@ -329,7 +329,7 @@ final class HTTPServerConnection: IOEventHandler, TimerTarget, FlushTarget {
         if sendsBody && !bodySeparate { buffer.append(contentsOf: response.body) }
         outbound.append(buffer)
         if bodySeparate { outbound.append(response.body) }
-        if context.observer != nil {
+        if context.hasObserver {
             responseBytes = buffer.count &+ (bodySeparate ? response.body.count : 0)
             report(head: head, status: response.status.code)
         }
@@ -348,7 +348,7 @@ final class HTTPServerConnection: IOEventHandler, TimerTarget, FlushTarget {
         outbound.append(buffer)
         phase = .streaming(Stream(chunked: chunked, keepAlive: keepAlive,
                                   suppressBody: head.isHead || responseHead.status.forbidsBody))
-        if context.observer != nil {
+        if context.hasObserver {
             responseBytes = buffer.count
             streamHead = head
             streamStatus = responseHead.status.code
@@ -390,7 +390,7 @@ final class HTTPServerConnection: IOEventHandler, TimerTarget, FlushTarget {
             outbound.append(HTTPResponseEncoder.lastChunk)
             responseBytes &+= HTTPResponseEncoder.lastChunk.count
         }
-        if context.observer != nil { report(head: streamHead, status: streamStatus) }
+        if context.hasObserver { report(head: streamHead, status: streamStatus) }
         finishExchange(keepAlive: stream.keepAlive)
     }
 
@@ -451,7 +451,7 @@ final class HTTPServerConnection: IOEventHandler, TimerTarget, FlushTarget {
             date: context.date(), into: &buffer)
         buffer.append(contentsOf: body.utf8)
         outbound.append(buffer)
-        if context.observer != nil {
+        if context.hasObserver {
             // A head that timed out is still waiting in `inbound`, uncounted.
             if requestBytes == 0 { requestBytes = inbound.count }
             responseBytes = buffer.count

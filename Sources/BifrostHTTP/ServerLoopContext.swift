@@ -13,6 +13,8 @@ final class ServerLoopContext: IOEventHandler {
     let tls: TLSContext?
     /// Told about finished exchanges; nil when nobody listens (then connections skip the bookkeeping).
     let observer: (any HTTPExchangeObserver)?
+    /// `observer != nil`, kept apart: testing the existential itself copies it (a retain and release).
+    let hasObserver: Bool
     private let shared: HTTPServerState
 
     /// One read buffer per loop: idle connections hold no read memory of their own.
@@ -34,6 +36,7 @@ final class ServerLoopContext: IOEventHandler {
          logger: Logger, shared: HTTPServerState, observer: (any HTTPExchangeObserver)? = nil) {
         self.loop = loop
         self.observer = observer
+        hasObserver = observer != nil
         self.tls = tls
         self.configuration = configuration
         self.handler = handler

@@ -133,8 +133,9 @@ public final class PrometheusPlugin: Plugin {
 
     public func postHook(_ context: BifrostContext, _ response: BifrostResponse?, _ error: BifrostError?) async throws
         -> (BifrostResponse?, BifrostError?) {
+        // The attempt stays in the context: a later attempt's PreHook replaces it, and this PostHook
+        // only runs after this plugin's PreHook ran for the same attempt.
         guard let attempt = context.value(Self.attemptKey, as: Attempt.self) else { return (response, error) }
-        context.set(Self.attemptKey, nil)
         let elapsed = (ContinuousClock.now - attempt.start).clampedToZero
 
         var provider = attempt.provider

@@ -21,9 +21,8 @@ final class HTTPClientPool {
     let readBuffer: UnsafeMutableRawBufferPointer
 
     private var entries: [PoolKey: OriginPool] = [:]
-    /// The key asked for last and its pool: traffic mostly goes to one origin, and comparing a key
-    /// is cheaper than hashing it.
-    private var lastKey: PoolKey?
+    /// The pool asked for last: traffic mostly goes to one origin, and comparing its key is cheaper
+    /// than hashing the key asked for.
     private var lastEntry: OriginPool?
     private var connections: [ObjectIdentifier: HTTPClientConnection] = [:]
     /// Connections ever opened (for tests and stats).
@@ -68,7 +67,7 @@ final class HTTPClientPool {
 
     /// The pool of `key`, created on first use.
     private func entry(for key: PoolKey) -> OriginPool {
-        if let lastEntry, lastKey == key { return lastEntry }
+        if let lastEntry, lastEntry.key == key { return lastEntry }
         let found: OriginPool
         if let existing = entries[key] {
             found = existing
@@ -76,7 +75,6 @@ final class HTTPClientPool {
             found = OriginPool(key: key)
             entries[key] = found
         }
-        lastKey = key
         lastEntry = found
         return found
     }
@@ -117,10 +115,7 @@ final class HTTPClientPool {
         }
         if entry.open == 0 && entry.waiting.isEmpty && entries[entry.key] === entry {
             entries[entry.key] = nil
-            if lastEntry === entry {
-                lastKey = nil
-                lastEntry = nil
-            }
+            if lastEntry === entry { lastEntry = nil }
         }
     }
 
@@ -140,7 +135,6 @@ final class HTTPClientPool {
             }
         }
         entries = [:]
-        lastKey = nil
         lastEntry = nil
     }
 
