@@ -14,19 +14,27 @@ public struct Router: HTTPHandler {
     private struct Route {
         let path: [UInt8]
         let label: String
-        var methods: [(method: String, handler: Handler)] = []
+        var methods: [MethodHandler] = []
 
         func handler(for method: String) -> Handler? {
-            methods.first { $0.method == method }?.handler
+            for index in methods.indices where methods[index].method == method { return methods[index].handler }
+            return nil
         }
 
         mutating func set(_ method: String, _ handler: @escaping Handler) {
             if let index = methods.firstIndex(where: { $0.method == method }) {
                 methods[index].handler = handler
             } else {
-                methods.append((method, handler))
+                methods.append(MethodHandler(method: method, handler: handler))
             }
         }
+    }
+
+    /// A struct, not a tuple: an array of tuples keeps the closure in its most general form, and
+    /// taking it out again allocated a conversion thunk per request.
+    private struct MethodHandler {
+        let method: String
+        var handler: Handler
     }
 
     private var exact: [Route] = []
