@@ -88,6 +88,7 @@ let package = Package(
             name: "BifrostMetrics",
             dependencies: [
                 "BifrostHTTP",
+                "BifrostIO",  // the monotonic clock for upstream latency
                 .product(name: "BifrostPluginKit", package: "BifrostPluginKit"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],

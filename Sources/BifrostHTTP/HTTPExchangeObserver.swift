@@ -27,23 +27,35 @@ public struct HTTPExchangeRecord: Sendable {
     public let responseBytes: Int
     /// From the server starting on the request's head (its first bytes read; for a pipelined
     /// request, the previous response queued) to the response's last byte being queued.
-    public let duration: Duration
+    public var duration: Duration { .nanoseconds(durationNanoseconds) }
+    /// ``duration`` in nanoseconds, as the server measures it.
+    public let durationNanoseconds: Int64
+    /// ``duration`` in seconds (what Prometheus histograms take).
+    public var durationSeconds: Double { Double(durationNanoseconds) / 1e9 }
     /// False for a streamed response cut off because the connection closed before it finished.
     public let completed: Bool
     /// The route the handler matched (``HTTPResponder/setRoute(_:)``), nil when it named none.
     public let route: String?
 
     public init(method: String, target: String, headers: HTTPHeaders, status: Int, requestBytes: Int,
-                responseBytes: Int, duration: Duration, completed: Bool = true, route: String? = nil) {
+                responseBytes: Int, durationNanoseconds: Int64, completed: Bool = true, route: String? = nil) {
         self.method = method
         self.target = target
         self.headers = headers
         self.status = status
         self.requestBytes = requestBytes
         self.responseBytes = responseBytes
-        self.duration = duration
+        self.durationNanoseconds = durationNanoseconds
         self.completed = completed
         self.route = route
+    }
+
+    public init(method: String, target: String, headers: HTTPHeaders, status: Int, requestBytes: Int,
+                responseBytes: Int, duration: Duration, completed: Bool = true, route: String? = nil) {
+        let (seconds, attoseconds) = duration.components
+        self.init(method: method, target: target, headers: headers, status: status, requestBytes: requestBytes,
+                  responseBytes: responseBytes, durationNanoseconds: seconds &* 1_000_000_000 &+ attoseconds / 1_000_000_000,
+                  completed: completed, route: route)
     }
 
     /// The target without its query string.

@@ -472,7 +472,7 @@ final class HTTPServerConnection: IOEventHandler, TimerTarget, FlushTarget {
         let record = HTTPExchangeRecord(
             method: head?.method ?? "", target: head?.target ?? "", headers: head?.headers ?? HTTPHeaders(),
             status: status, requestBytes: requestBytes, responseBytes: responseBytes,
-            duration: .nanoseconds(Int64(truncatingIfNeeded: elapsed)), completed: completed, route: head == nil ? nil : routeLabel)
+            durationNanoseconds: Int64(truncatingIfNeeded: elapsed), completed: completed, route: head == nil ? nil : routeLabel)
         exchangeStart = 0
         requestBytes = 0
         responseBytes = 0

@@ -24,13 +24,13 @@ public final class HTTPMetrics: HTTPExchangeObserver {
 
     private final class Series: Sendable {
         let requests: Counter
-        let duration: DurationHistogram
+        let duration: ValueHistogram
         let requestSize: ValueHistogram
         let responseSize: ValueHistogram
 
         init(registry: PrometheusCollectorRegistry, labels: [(String, String)]) {
             requests = registry.makeCounter(descriptor: Names.requests, labels: labels)
-            duration = registry.makeDurationHistogram(descriptor: Names.duration, labels: labels, buckets: Metric.latencyBuckets)
+            duration = registry.makeValueHistogram(descriptor: Names.duration, labels: labels, buckets: Metric.latencyBuckets)
             requestSize = registry.makeValueHistogram(descriptor: Names.requestSize, labels: labels, buckets: Metric.sizeBuckets)
             responseSize = registry.makeValueHistogram(descriptor: Names.responseSize, labels: labels, buckets: Metric.sizeBuckets)
         }
@@ -75,7 +75,7 @@ public final class HTTPMetrics: HTTPExchangeObserver {
         if !customLabels.isEmpty { values += customLabels.values(from: exchange.headers) }
         let metrics = series(values)
         metrics.requests.increment()
-        metrics.duration.record(exchange.duration.clampedToZero)
+        metrics.duration.record(exchange.durationSeconds)
         metrics.requestSize.record(Double(max(0, exchange.requestBytes)))
         metrics.responseSize.record(Double(max(0, exchange.responseBytes)))
     }

@@ -1,3 +1,4 @@
+import BifrostIO
 import BifrostPluginKit
 import Prometheus
 import Synchronization
@@ -30,12 +31,13 @@ public final class PrometheusPlugin: Plugin {
     /// A class: the context keeps it as `any Sendable`, where a struct this size would be boxed in
     /// an allocation of its own and copied out (a retain per string) on the way back.
     private final class Attempt: Sendable {
-        let start: ContinuousClock.Instant
+        /// `MonotonicClock` nanoseconds.
+        let start: UInt64
         let provider: String
         let model: String
         let method: String
 
-        init(start: ContinuousClock.Instant, provider: String, model: String, method: String) {
+        init(start: UInt64, provider: String, model: String, method: String) {
             self.start = start
             self.provider = provider
             self.model = model
@@ -45,39 +47,39 @@ public final class PrometheusPlugin: Plugin {
 
     private final class Series: Sendable {
         let requests: Counter
-        let latency: DurationHistogram
+        let latency: ValueHistogram
         let success: Counter
         let inputTokens: Counter
         let outputTokens: Counter
         private let registry: PrometheusCollectorRegistry
         private let labels: [(String, String)]
         /// Histograms only some calls feed, created when first needed.
-        private let optional = Mutex<(firstToken: DurationHistogram?, queueWait: DurationHistogram?)>((nil, nil))
+        private let optional = Mutex<(firstToken: ValueHistogram?, queueWait: ValueHistogram?)>((nil, nil))
 
         init(registry: PrometheusCollectorRegistry, labels: [(String, String)]) {
             self.registry = registry
             self.labels = labels
             requests = registry.makeCounter(descriptor: Names.requests, labels: labels)
-            latency = registry.makeDurationHistogram(descriptor: Names.latency, labels: labels, buckets: Metric.latencyBuckets)
+            latency = registry.makeValueHistogram(descriptor: Names.latency, labels: labels, buckets: Metric.latencyBuckets)
             success = registry.makeCounter(descriptor: Names.success, labels: labels)
             inputTokens = registry.makeCounter(descriptor: Names.inputTokens, labels: labels)
             outputTokens = registry.makeCounter(descriptor: Names.outputTokens, labels: labels)
         }
 
-        var firstToken: DurationHistogram {
+        var firstToken: ValueHistogram {
             optional.withLock { state in
                 if let existing = state.firstToken { return existing }
-                let created = registry.makeDurationHistogram(descriptor: Names.firstToken, labels: labels,
+                let created = registry.makeValueHistogram(descriptor: Names.firstToken, labels: labels,
                                                              buckets: Metric.latencyBuckets)
                 state.firstToken = created
                 return created
             }
         }
 
-        var queueWait: DurationHistogram {
+        var queueWait: ValueHistogram {
             optional.withLock { state in
                 if let existing = state.queueWait { return existing }
-                let created = registry.makeDurationHistogram(descriptor: Names.queueWait, labels: labels,
+                let created = registry.makeValueHistogram(descriptor: Names.queueWait, labels: labels,
                                                              buckets: Metric.latencyBuckets)
                 state.queueWait = created
                 return created
@@ -127,7 +129,7 @@ public final class PrometheusPlugin: Plugin {
 
     public func preHook(_ context: BifrostContext, _ request: BifrostRequest) async throws -> (BifrostRequest, PluginShortCircuit?) {
         context.set(Self.attemptKey, Attempt(
-            start: .now, provider: request.provider, model: request.model, method: request.input.kind.rawValue))
+            start: MonotonicClock.now(), provider: request.provider, model: request.model, method: request.input.kind.rawValue))
         return (request, nil)
     }
 
@@ -136,7 +138,8 @@ public final class PrometheusPlugin: Plugin {
         // The attempt stays in the context: a later attempt's PreHook replaces it, and this PostHook
         // only runs after this plugin's PreHook ran for the same attempt.
         guard let attempt = context.value(Self.attemptKey, as: Attempt.self) else { return (response, error) }
-        let elapsed = (ContinuousClock.now - attempt.start).clampedToZero
+        let now = MonotonicClock.now()
+        let elapsed = now > attempt.start ? Double(now &- attempt.start) / 1e9 : 0
 
         var provider = attempt.provider
         var model = attempt.model
@@ -163,8 +166,8 @@ public final class PrometheusPlugin: Plugin {
         }
         // The engine starts every attempt with fresh measurements, so these are this attempt's.
         let measured = context.measurements
-        if let wait = measured.queueWait { metrics.queueWait.record(wait.clampedToZero) }
-        if let first = measured.firstChunkLatency { metrics.firstToken.record(first.clampedToZero) }
+        if let wait = measured.queueWait { metrics.queueWait.record(wait.clampedSeconds) }
+        if let first = measured.firstChunkLatency { metrics.firstToken.record(first.clampedSeconds) }
         return (response, error)
     }
 }
