@@ -251,6 +251,7 @@ final class UpstreamCall: Sendable {
 
     /// `duration` in whole milliseconds, for `extra_fields.latency`.
     static func milliseconds(_ duration: Duration) -> Int {
-        Int(duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000)
+        let (seconds, attoseconds) = duration.components  // once: each read divides 128-bit numbers
+        return Int(seconds * 1000 + attoseconds / 1_000_000_000_000_000)
     }
 }

@@ -167,8 +167,8 @@ struct RequestLog {
 
     func write(to logger: Logger, _ accessLog: AccessLog?, started: ContinuousClock.Instant) {
         guard let accessLog else { return }
-        let elapsed = ContinuousClock.now - started
-        let hundredths = elapsed.components.seconds * 100_000 + elapsed.components.attoseconds / 10_000_000_000_000
+        let (seconds, attoseconds) = (ContinuousClock.now - started).components  // once: each read divides 128-bit numbers
+        let hundredths = seconds * 100_000 + attoseconds / 10_000_000_000_000
         let tenths = Int((hundredths + 5) / 10)  // of a millisecond, rounded
         accessLog.record(AccessRecord(method: method, route: route, provider: provider, model: model, status: status,
                                       latencyTenthsOfMillisecond: tenths), logger: logger)

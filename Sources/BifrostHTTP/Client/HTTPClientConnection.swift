@@ -29,7 +29,9 @@ final class HTTPClientConnection: IOEventHandler, TimerTarget, FlushTarget {
     let entry: OriginPool
     var key: PoolKey { entry.key }
     private unowned let pool: HTTPClientPool
-    private var loop: EventLoop { pool.loop }
+    /// The pool's loop, kept here: reaching it through the unowned `pool` cost a strong-retain check
+    /// and a release on every timer change.
+    private let loop: EventLoop
     private var phase = Phase.resolving
     private var fd: Int32 = -1
     private var registration: Registration?
@@ -59,6 +61,7 @@ final class HTTPClientConnection: IOEventHandler, TimerTarget, FlushTarget {
     init(entry: OriginPool, pool: HTTPClientPool) {
         self.entry = entry
         self.pool = pool
+        loop = pool.loop
     }
 
     var isClosed: Bool {
