@@ -12,7 +12,22 @@ public struct OpenAICompatibleProvider: Provider {
     private let config: ProviderConfig
     private let upstream: UpstreamCall
     /// The parsed URL of each kind of call (or why the base URL is unusable), made once.
-    private let endpoints: [RequestKind: Result<ParsedURL, BifrostError>]
+    private let endpoints: Endpoints
+
+    /// One endpoint per kind, chosen with a switch (a dictionary hashed the kind on every call).
+    private struct Endpoints {
+        let chat: Result<ParsedURL, BifrostError>
+        let text: Result<ParsedURL, BifrostError>
+        let embedding: Result<ParsedURL, BifrostError>
+
+        subscript(kind: RequestKind) -> Result<ParsedURL, BifrostError> {
+            switch kind {
+            case .chatCompletion: chat
+            case .textCompletion: text
+            case .embedding: embedding
+            }
+        }
+    }
 
     /// An adapter for `name` at `baseURL` (a trailing slash is dropped), calling through `client`.
     public init(name: String, baseURL: String, client: HTTPClient, config: ProviderConfig) {
@@ -22,11 +37,10 @@ public struct OpenAICompatibleProvider: Provider {
         self.config = config
         let upstream = UpstreamCall(provider: name, client: client, config: config, keyHeader: .bearer)
         self.upstream = upstream
-        var endpoints: [RequestKind: Result<ParsedURL, BifrostError>] = [:]
-        for kind in [RequestKind.chatCompletion, .textCompletion, .embedding] {
-            endpoints[kind] = upstream.endpoint(Self.url(base: base, Self.path(for: kind)))
+        func endpoint(_ kind: RequestKind) -> Result<ParsedURL, BifrostError> {
+            upstream.endpoint(Self.url(base: base, Self.path(for: kind)))
         }
-        self.endpoints = endpoints
+        endpoints = Endpoints(chat: endpoint(.chatCompletion), text: endpoint(.textCompletion), embedding: endpoint(.embedding))
     }
 
     /// The URL for an OpenAI path such as `chat/completions`; a base URL that already ends in
@@ -49,11 +63,11 @@ public struct OpenAICompatibleProvider: Provider {
     }
 
     public func complete(_ request: BifrostRequest, key: ProviderKey, context: BifrostContext) async throws -> BifrostResponse {
-        try await upstream.openAICompletion(request, to: try endpoints[request.input.kind]!.get(), key: key, context: context,
+        try await upstream.openAICompletion(request, to: try endpoints[request.input.kind].get(), key: key, context: context,
                                             sendBackRawResponse: config.sendBackRawResponse)
     }
 
     public func stream(_ request: BifrostRequest, key: ProviderKey, context: BifrostContext) async throws -> BifrostStream {
-        try await upstream.openAIStream(request, to: try endpoints[request.input.kind]!.get(), key: key, context: context)
+        try await upstream.openAIStream(request, to: try endpoints[request.input.kind].get(), key: key, context: context)
     }
 }

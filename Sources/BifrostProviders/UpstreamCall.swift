@@ -46,6 +46,9 @@ final class UpstreamCall: Sendable {
         let stream: Bool
     }
     static let builtHeadersLimit = 64
+    /// The headers of each configured key (by its position in the config), without stream and with:
+    /// most requests use one of these, found without a lock or a hash.
+    private let configuredHeaders: [(key: String, plain: HTTPHeaders, stream: HTTPHeaders)]
 
     /// - Parameter defaultHeaders: headers the adapter sends unless `extra_headers` names them
     ///   (compared case-insensitively), e.g. `anthropic-version`.
@@ -65,6 +68,13 @@ final class UpstreamCall: Sendable {
         fixedHeaders = defaultHeaders.filter { !overridden.contains($0.name.lowercased()) } + extra
         fixedHeadersBytes = fixedHeaders.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count }
         requestTimeout = config.network.defaultRequestTimeout
+        configuredHeaders = config.keys.map { [fixedHeaders, fixedHeadersBytes] key in
+            let build = { (stream: Bool) in
+                Self.buildHeaders(key: key, stream: stream, keyHeader: keyHeader, streamAccept: streamAccept,
+                                  fixedHeaders: fixedHeaders, fixedHeadersBytes: fixedHeadersBytes)
+            }
+            return (key.value, build(false), build(true))
+        }
     }
 
     /// `url` parsed, or the 500 configuration error that names the provider.
@@ -210,16 +220,21 @@ final class UpstreamCall: Sendable {
 
     /// Content type, accept, the key (when not empty), the fixed headers.
     func headers(key: ProviderKey, stream: Bool) -> HTTPHeaders {
+        if configuredHeaders.indices.contains(key.index) && configuredHeaders[key.index].key == key.value {
+            return stream ? configuredHeaders[key.index].stream : configuredHeaders[key.index].plain
+        }
         let cacheKey = HeadersKey(key: key.value, stream: stream)
         if let built = builtHeaders.withLock({ $0[cacheKey] }) { return built }
-        let headers = buildHeaders(key: key, stream: stream)
+        let headers = Self.buildHeaders(key: key, stream: stream, keyHeader: keyHeader, streamAccept: streamAccept,
+                                        fixedHeaders: fixedHeaders, fixedHeadersBytes: fixedHeadersBytes)
         builtHeaders.withLock { built in
             if built.count < Self.builtHeadersLimit { built[cacheKey] = headers }
         }
         return headers
     }
 
-    private func buildHeaders(key: ProviderKey, stream: Bool) -> HTTPHeaders {
+    private static func buildHeaders(key: ProviderKey, stream: Bool, keyHeader: KeyHeader, streamAccept: String,
+                                     fixedHeaders: [(name: String, value: String)], fixedHeadersBytes: Int) -> HTTPHeaders {
         var headers = HTTPHeaders(reservingFields: 3 + fixedHeaders.count, bytes: fixedHeadersBytes + 160)
         headers.add(name: "Content-Type", value: "application/json")
         headers.add(name: "Accept", value: stream ? streamAccept : "application/json")

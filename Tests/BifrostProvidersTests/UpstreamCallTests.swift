@@ -52,6 +52,23 @@ struct UpstreamCallTests {
         }
     }
 
+    /// Configured keys have their headers made up front; a key that only shares a configured key's
+    /// position (one from a client, or a test's) still gets its own.
+    @Test func configuredKeysUseTheirPrebuiltHeadersAndOthersTheirOwn() throws {
+        let client = try TestUpstreamClient()
+        var config = providerConfig(extraHeaders: ["X-Team": "a"])
+        config.keys = [ProviderKey(value: "sk-first", index: 0), ProviderKey(value: "sk-second", index: 1)]
+        let call = UpstreamCall(provider: "openai", client: client.client, config: config, keyHeader: .bearer)
+        for stream in [false, true] {
+            let second = call.headers(key: ProviderKey(value: "sk-second", index: 1), stream: stream)
+            #expect(second["authorization"] == "Bearer sk-second")
+            #expect(second["accept"] == (stream ? "text/event-stream" : "application/json"))
+            #expect(second["x-team"] == "a")
+            #expect(call.headers(key: ProviderKey(value: "sk-client", index: 1), stream: stream)["authorization"] == "Bearer sk-client")
+            #expect(call.headers(key: ProviderKey(value: "sk-far", index: 9), stream: stream)["authorization"] == "Bearer sk-far")
+        }
+    }
+
     @Test func timeoutsComeFromTheConfigAndTheDeadline() throws {
         let client = try TestUpstreamClient()
         let call = UpstreamCall(provider: "openai", client: client.client, config: providerConfig(), keyHeader: .bearer)
