@@ -88,7 +88,7 @@ public struct LogLine {
         bytes.append(UInt8(ascii: "="))
     }
 
-    consuming func finish(source: String, message: String) -> [UInt8] {
+    mutating func finish(source: String, message: String) -> [UInt8] {
         bytes.append(0x20)
         bytes.append(UInt8(ascii: "["))
         bytes.appendUTF8(source)
