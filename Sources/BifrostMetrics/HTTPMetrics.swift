@@ -71,9 +71,9 @@ public final class HTTPMetrics: HTTPExchangeObserver {
             let path = exchange.path
             route = exchange.method.isEmpty || path.isEmpty ? Self.unmatched : routeLabel(String(path))
         }
-        var values = [route, Self.methodLabel(exchange.method), Self.statusLabel(exchange.status)]
-        if !customLabels.isEmpty { values += customLabels.values(from: exchange.headers) }
-        let metrics = series(values)
+        let method = Self.methodLabel(exchange.method), status = Self.statusLabel(exchange.status)
+        let metrics = customLabels.isEmpty ? series(route, method, status)
+                                           : series([route, method, status] + customLabels.values(from: exchange.headers))
         metrics.requests.increment()
         metrics.duration.record(exchange.durationSeconds)
         metrics.requestSize.record(Double(max(0, exchange.requestBytes)))

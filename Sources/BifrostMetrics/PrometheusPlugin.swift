@@ -149,9 +149,7 @@ public final class PrometheusPlugin: Plugin {
             if !fields.model.isEmpty { model = fields.model }
         }
         let custom = customLabels.isEmpty ? [] : customLabels.values(from: context.headers)
-        var values = [provider, model, attempt.method]
-        if !custom.isEmpty { values += custom }
-        let metrics = series(values)
+        let metrics = custom.isEmpty ? series(provider, model, attempt.method) : series([provider, model, attempt.method] + custom)
 
         metrics.requests.increment()
         metrics.latency.record(elapsed)

@@ -43,6 +43,22 @@ final class SeriesCache<Series: Sendable>: Sendable {
         }
     }
 
+    /// The series for three label values (a metric without custom labels): the last set is matched
+    /// without building an array, which is only made when the set changes.
+    func callAsFunction(_ first: String, _ second: String, _ third: String) -> Series {
+        state.withLock { state in
+            if let last = state.last, state.lastValues.count == 3,
+               state.lastValues[0] == first, state.lastValues[1] == second, state.lastValues[2] == third {
+                return last
+            }
+            let values = [first, second, third]
+            let found = find(values, in: &state.series)
+            state.lastValues = values
+            state.last = found
+            return found
+        }
+    }
+
     private func find(_ values: [String], in cache: inout [[String]: Series]) -> Series {
         if let existing = cache[values] { return existing }
         var key = values

@@ -34,6 +34,21 @@ struct PrometheusPluginTests {
         #expect(exposition(registry).contains(#"bifrost_upstream_requests_total{provider="openai",model="random-7",method="chat_completion"} 2"#))
     }
 
+    /// Series are remembered by their whole label set: alternating sets that share some values each
+    /// count under their own labels.
+    @Test func alternatingLabelSetsCountSeparately() async throws {
+        let plugin = PrometheusPlugin(registry: registry)
+        let calls = [("openai", "a"), ("openai", "b"), ("openai", "a"), ("groq", "a"), ("openai", "a")]
+        for (provider, model) in calls {
+            try await call(plugin, chatRequest(provider: provider, model: model),
+                           response: chatResponse(provider: provider, model: model))
+        }
+        let text = exposition(registry)
+        #expect(text.contains(#"bifrost_upstream_requests_total{provider="openai",model="a",method="chat_completion"} 3"#))
+        #expect(text.contains(#"bifrost_upstream_requests_total{provider="openai",model="b",method="chat_completion"} 1"#))
+        #expect(text.contains(#"bifrost_upstream_requests_total{provider="groq",model="a",method="chat_completion"} 1"#))
+    }
+
     @Test func nameIsPrometheus() {
         #expect(PrometheusPlugin(registry: registry).name == "prometheus")
     }
