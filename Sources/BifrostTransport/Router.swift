@@ -74,7 +74,8 @@ public struct Router: HTTPHandler {
     public func handle(_ request: HTTPRequest, responder: HTTPResponder) {
         var target = request.target
         let found = target.withUTF8 { bytes in
-            routeIndex(for: UnsafeBufferPointer(rebasing: bytes[..<(bytes.firstIndex(of: UInt8(ascii: "?")) ?? bytes.count)]))
+            let pathEnd = bytes.firstIndex(of: UInt8(ascii: "?")) ?? bytes.count  // the query is not part of the route
+            return routeIndex(for: UnsafeBufferPointer(rebasing: bytes[..<pathEnd]))
         }
         guard let found else {
             responder.send(.error(.notFound, type: "not_found", message: "no route for \(request.method) \(request.path)"))
