@@ -12,11 +12,15 @@ public struct HTTPHeaders: Sendable, Sequence {
 
     var bytes: [UInt8]
     var fields: [Field]
+    /// True while `bytes` holds exactly the fields, in order, as `Name: value\r\n` lines (headers
+    /// built with ``add(name:value:)``): ``write(into:)`` then copies them in one go.
+    private var isWireLayout: Bool
 
     /// Empty headers.
     public init() {
         bytes = []
         fields = []
+        isWireLayout = true
     }
 
     /// Empty headers with room for `fieldCount` fields of `byteCount` bytes in total, so that adding
@@ -29,13 +33,14 @@ public struct HTTPHeaders: Sendable, Sequence {
 
     /// Headers built from name/value pairs, in order.
     public init(_ pairs: [(String, String)]) {
-        self.init(reservingFields: pairs.count, bytes: pairs.reduce(0) { $0 + $1.0.utf8.count + $1.1.utf8.count })
+        self.init(reservingFields: pairs.count, bytes: pairs.reduce(0) { $0 + $1.0.utf8.count + $1.1.utf8.count + 4 })
         for (name, value) in pairs { add(name: name, value: value) }
     }
 
     init(storage: [UInt8], fields: [Field]) {
         self.bytes = storage
         self.fields = fields
+        isWireLayout = false
     }
 
     /// The number of fields, duplicates included.
@@ -46,10 +51,15 @@ public struct HTTPHeaders: Sendable, Sequence {
     public mutating func add(name: String, value: String) {
         let nameStart = bytes.count
         bytes.appendUTF8(name)
+        let nameEnd = bytes.count
+        bytes.append(UInt8(ascii: ":"))
+        bytes.append(UInt8(ascii: " "))
         let valueStart = bytes.count
         bytes.appendUTF8(value)
-        fields.append(Field(nameStart: Int32(nameStart), nameLength: Int32(valueStart - nameStart),
+        fields.append(Field(nameStart: Int32(nameStart), nameLength: Int32(nameEnd - nameStart),
                             valueStart: Int32(valueStart), valueLength: Int32(bytes.count - valueStart)))
+        bytes.append(UInt8(ascii: "\r"))
+        bytes.append(UInt8(ascii: "\n"))
     }
 
     /// Replaces every field called `name` with one field.
@@ -62,6 +72,7 @@ public struct HTTPHeaders: Sendable, Sequence {
     public mutating func remove(name: String) {
         let target = name.utf8
         let kept = fields.filter { !nameEquals($0, target) }
+        if kept.count != fields.count { isWireLayout = false }
         fields = kept
     }
 
@@ -115,6 +126,10 @@ public struct HTTPHeaders: Sendable, Sequence {
 
     /// Appends `Name: value\r\n` for every field to `buffer`.
     public func write(into buffer: inout [UInt8]) {
+        if isWireLayout {
+            buffer.append(contentsOf: bytes)
+            return
+        }
         for field in fields {
             buffer.append(contentsOf: bytes[Int(field.nameStart)..<Int(field.nameStart + field.nameLength)])
             buffer.append(UInt8(ascii: ":"))

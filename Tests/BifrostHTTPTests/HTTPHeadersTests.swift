@@ -121,6 +121,20 @@ struct HTTPHeadersTests {
     }
 
     @Test
+    func builtHeadersAreWrittenExactlyAfterAddsAndAHarmlessRemove() {
+        var headers = HTTPHeaders([("Content-Type", "application/json")])
+        headers.add(name: "Authorization", value: "Bearer sk-1")
+        headers.remove(name: "x-missing")  // removes nothing
+        headers.add(name: "X-Empty", value: "")
+        var buffer = bytes("POST / HTTP/1.1\r\n")
+        headers.write(into: &buffer)
+        #expect(buffer == bytes("POST / HTTP/1.1\r\nContent-Type: application/json\r\nAuthorization: Bearer sk-1\r\nX-Empty: \r\n"))
+        #expect(headers["authorization"] == "Bearer sk-1")
+        #expect(headers["x-empty"] == "")
+        #expect(headers.count == 3)
+    }
+
+    @Test
     func nonASCIIValuesRoundTrip() {
         let headers = HTTPHeaders([("X-Name", "café ☕")])
         #expect(headers["x-name"] == "café ☕")
