@@ -96,7 +96,7 @@ private struct HeadDecoder {
         self.limits = limits
     }
 
-    private enum Known { case other, contentLength, transferEncoding, host, expect }
+    private enum Known { case other, contentLength, transferEncoding, host, expect, connection }
 
     mutating func decode() -> Result<HTTPRequestHead, HTTPRequestError> {
         // Request line: method SP target SP HTTP/1.x CRLF
@@ -127,6 +127,7 @@ private struct HeadDecoder {
         var transferEncoding: [HTTPHeaders.Field] = []
         var hostCount = 0
         var expectsContinueField = false
+        var connectionSeen = false
         while !(byte(position) == 0x0D && byte(position + 1) == 0x0A) {
             let field: HTTPHeaders.Field
             switch HeadBoundary.parseFieldLine(storage, at: &position) {
@@ -166,6 +167,7 @@ private struct HeadDecoder {
                 guard (valueStart..<valueEnd).allSatisfy({ storage[$0] > 0x20 && storage[$0] != 0x7F }) else {
                     return .failure(HTTPRequestError(.badRequest, code: "invalid_host", "Host header contains whitespace"))
                 }
+            case .connection: connectionSeen = true
             case .other: break
             }
         }
@@ -206,8 +208,9 @@ private struct HeadDecoder {
             framing = .none
         }
 
-        let wantsClose = headers.containsToken("close", in: "connection")
-        let keepAlive = minorVersion == 1 ? !wantsClose : (!wantsClose && headers.containsToken("keep-alive", in: "connection"))
+        // Without a Connection field there is nothing to look up: HTTP/1.1 keeps the connection, 1.0 closes it.
+        let wantsClose = connectionSeen && headers.containsToken("close", in: "connection")
+        let keepAlive = minorVersion == 1 ? !wantsClose : (!wantsClose && connectionSeen && headers.containsToken("keep-alive", in: "connection"))
 
         let expectsContinue = expectsContinueField && framing != .none
         return .success(HTTPRequestHead(method: method, target: target, minorVersion: minorVersion, headers: headers,
@@ -258,6 +261,7 @@ private struct HeadDecoder {
         switch end - start {
         case 4: equalsIgnoringCase(start, end, "host") ? .host : .other
         case 6: equalsIgnoringCase(start, end, "expect") ? .expect : .other
+        case 10: equalsIgnoringCase(start, end, "connection") ? .connection : .other
         case 14: equalsIgnoringCase(start, end, "content-length") ? .contentLength : .other
         case 17: equalsIgnoringCase(start, end, "transfer-encoding") ? .transferEncoding : .other
         default: .other

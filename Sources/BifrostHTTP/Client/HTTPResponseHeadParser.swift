@@ -1,9 +1,18 @@
 /// A response's status line and headers, as received from an upstream.
-public struct HTTPClientResponseHead: Sendable {
+///
+/// Immutable, and a class (like ``HTTPRequestHead``): the connection, the exchange and the caller all
+/// hold it, and a reference is one retain where a copy was one per string and buffer.
+public final class HTTPClientResponseHead: Sendable {
     public let status: HTTPStatus
     /// 0 for HTTP/1.0, 1 for HTTP/1.1.
     public let minorVersion: Int
     public let headers: HTTPHeaders
+
+    init(status: HTTPStatus, minorVersion: Int, headers: HTTPHeaders) {
+        self.status = status
+        self.minorVersion = minorVersion
+        self.headers = headers
+    }
 }
 
 /// How a response body is delimited (RFC 9112 §6.3).
