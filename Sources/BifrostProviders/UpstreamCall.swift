@@ -29,26 +29,48 @@ final class UpstreamCall: Sendable {
 
     let provider: String
     private let client: HTTPClient
-    private let keyHeader: KeyHeader
-    /// The adapter's fixed headers (after the key), then `network_config.extra_headers` sorted by name.
-    private let fixedHeaders: [(name: String, value: String)]
-    private let fixedHeadersBytes: Int
+    /// How a request's headers are made.
+    private let recipe: HeaderRecipe
     /// `network_config.default_request_timeout_in_seconds`.
     private let requestTimeout: Double
     private let errorMapper: ErrorMapper
-    /// The `Accept` of streamed calls (`text/event-stream`, or AWS's event-stream type).
-    private let streamAccept: String
-    /// ``headers(key:stream:)`` per key and stream flag, built on first use: a request copies them
-    /// (two buffer references) instead of building them. Bounded, since keys may come from clients.
+    /// ``headers(key:stream:)`` per key and stream flag for keys that are not in the config (Vertex's
+    /// access tokens), built on first use. Bounded, since such keys change.
     private let builtHeaders = Mutex<[HeadersKey: HTTPHeaders]>([:])
     private struct HeadersKey: Hashable {
         let key: String
         let stream: Bool
     }
     static let builtHeadersLimit = 64
-    /// The headers of each configured key (by its position in the config), without stream and with:
-    /// most requests use one of these, found without a lock or a hash.
+    /// The headers of each configured key, without stream and with, built at start-up: most requests
+    /// use one of these, found by comparing the key (configs hold a few) without a lock or a hash.
     private let configuredHeaders: [(key: String, plain: HTTPHeaders, stream: HTTPHeaders)]
+
+    /// What a request's headers are made of: content type, accept, the key (when not empty), then the
+    /// fixed headers.
+    private struct HeaderRecipe: Sendable {
+        let keyHeader: KeyHeader
+        /// The `Accept` of streamed calls (`text/event-stream`, or AWS's event-stream type).
+        let streamAccept: String
+        /// The adapter's fixed headers (after the key), then `network_config.extra_headers` sorted by name.
+        let fixedHeaders: [(name: String, value: String)]
+
+        func headers(key: ProviderKey, stream: Bool) -> HTTPHeaders {
+            let fixedBytes = fixedHeaders.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count + 4 }
+            var headers = HTTPHeaders(reservingFields: 3 + fixedHeaders.count, bytes: fixedBytes + 160)
+            headers.add(name: "Content-Type", value: "application/json")
+            headers.add(name: "Accept", value: stream ? streamAccept : "application/json")
+            if !key.value.isEmpty {
+                switch keyHeader {
+                case .bearer: headers.add(name: "Authorization", value: "Bearer \(key.value)")
+                case .named(let name): headers.add(name: name, value: key.value)
+                case .signed: break  // added in send, over the body
+                }
+            }
+            for (name, value) in fixedHeaders { headers.add(name: name, value: value) }
+            return headers
+        }
+    }
 
     /// - Parameter defaultHeaders: headers the adapter sends unless `extra_headers` names them
     ///   (compared case-insensitively), e.g. `anthropic-version`.
@@ -57,23 +79,18 @@ final class UpstreamCall: Sendable {
          defaultHeaders: [(name: String, value: String)] = [], errors: ErrorMapper? = nil,
          streamAccept: String = "text/event-stream") {
         self.provider = provider
-        self.streamAccept = streamAccept
         errorMapper = errors ?? { status, body, headers in
             ProviderErrors.upstream(status: status, body: body, headers: headers, provider: provider)
         }
         self.client = client
-        self.keyHeader = keyHeader
         let extra = config.network.extraHeaders.sorted { $0.key < $1.key }.map { (name: $0.key, value: $0.value) }
         let overridden = Set(extra.map { $0.name.lowercased() })
-        fixedHeaders = defaultHeaders.filter { !overridden.contains($0.name.lowercased()) } + extra
-        fixedHeadersBytes = fixedHeaders.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count }
+        let fixedHeaders = defaultHeaders.filter { !overridden.contains($0.name.lowercased()) } + extra
+        let recipe = HeaderRecipe(keyHeader: keyHeader, streamAccept: streamAccept, fixedHeaders: fixedHeaders)
+        self.recipe = recipe
         requestTimeout = config.network.defaultRequestTimeout
-        configuredHeaders = config.keys.map { [fixedHeaders, fixedHeadersBytes] key in
-            let build = { (stream: Bool) in
-                Self.buildHeaders(key: key, stream: stream, keyHeader: keyHeader, streamAccept: streamAccept,
-                                  fixedHeaders: fixedHeaders, fixedHeadersBytes: fixedHeadersBytes)
-            }
-            return (key.value, build(false), build(true))
+        configuredHeaders = config.keys.map { key in
+            (key.value, recipe.headers(key: key, stream: false), recipe.headers(key: key, stream: true))
         }
     }
 
@@ -196,7 +213,7 @@ final class UpstreamCall: Sendable {
     private func makeRequest(_ body: [UInt8], to endpoint: ParsedURL, key: ProviderKey, context: BifrostContext,
                              stream: Bool) -> HTTPClientRequest {
         var headers = headers(key: key, stream: stream)
-        if case .signed(let signer) = keyHeader {
+        if case .signed(let signer) = recipe.keyHeader {
             let signed = [(name: "Content-Type", value: "application/json")]
             for (name, value) in signer(key, endpoint, signed, body) { headers.add(name: name, value: value) }
         }
@@ -220,32 +237,15 @@ final class UpstreamCall: Sendable {
 
     /// Content type, accept, the key (when not empty), the fixed headers.
     func headers(key: ProviderKey, stream: Bool) -> HTTPHeaders {
-        if configuredHeaders.indices.contains(key.index) && configuredHeaders[key.index].key == key.value {
-            return stream ? configuredHeaders[key.index].stream : configuredHeaders[key.index].plain
+        for configured in configuredHeaders where configured.key == key.value {
+            return stream ? configured.stream : configured.plain
         }
         let cacheKey = HeadersKey(key: key.value, stream: stream)
         if let built = builtHeaders.withLock({ $0[cacheKey] }) { return built }
-        let headers = Self.buildHeaders(key: key, stream: stream, keyHeader: keyHeader, streamAccept: streamAccept,
-                                        fixedHeaders: fixedHeaders, fixedHeadersBytes: fixedHeadersBytes)
+        let headers = recipe.headers(key: key, stream: stream)
         builtHeaders.withLock { built in
             if built.count < Self.builtHeadersLimit { built[cacheKey] = headers }
         }
-        return headers
-    }
-
-    private static func buildHeaders(key: ProviderKey, stream: Bool, keyHeader: KeyHeader, streamAccept: String,
-                                     fixedHeaders: [(name: String, value: String)], fixedHeadersBytes: Int) -> HTTPHeaders {
-        var headers = HTTPHeaders(reservingFields: 3 + fixedHeaders.count, bytes: fixedHeadersBytes + 160)
-        headers.add(name: "Content-Type", value: "application/json")
-        headers.add(name: "Accept", value: stream ? streamAccept : "application/json")
-        if !key.value.isEmpty {
-            switch keyHeader {
-            case .bearer: headers.add(name: "Authorization", value: "Bearer \(key.value)")
-            case .named(let name): headers.add(name: name, value: key.value)
-            case .signed: break  // added in send, over the body
-            }
-        }
-        for (name, value) in fixedHeaders { headers.add(name: name, value: value) }
         return headers
     }
 

@@ -52,8 +52,8 @@ struct UpstreamCallTests {
         }
     }
 
-    /// Configured keys have their headers made up front; a key that only shares a configured key's
-    /// position (one from a client, or a test's) still gets its own.
+    /// Configured keys have their headers made up front; any other key (a Vertex token, one with a
+    /// configured key's position) still gets its own.
     @Test func configuredKeysUseTheirPrebuiltHeadersAndOthersTheirOwn() throws {
         let client = try TestUpstreamClient()
         var config = providerConfig(extraHeaders: ["X-Team": "a"])
