@@ -59,8 +59,5 @@ public struct HTTPExchangeRecord: Sendable {
     }
 
     /// The target without its query string.
-    public var path: Substring {
-        guard let query = target.utf8.firstIndex(of: UInt8(ascii: "?")) else { return target[...] }
-        return target[..<query]
-    }
+    public var path: Substring { HTTPRequestHead.path(of: target) }
 }

@@ -204,12 +204,7 @@ public struct HTTPHeaders: Sendable, Sequence {
     private func bytesEqualIgnoringCase(_ start: Int, _ end: Int, _ target: String.UTF8View) -> Bool {
         guard end - start == target.count else { return false }
         let compared = target.withContiguousStorageIfAvailable { target in
-            bytes.withUnsafeBufferPointer { bytes in
-                for offset in 0..<target.count where ASCII.lowercased(bytes[start &+ offset]) != ASCII.lowercased(target[offset]) {
-                    return false
-                }
-                return true
-            }
+            bytes.withUnsafeBufferPointer { ASCII.equalsIgnoringCase($0, at: start, target) }
         }
         if let compared { return compared }
         return zip(bytes[start..<end], target).allSatisfy { ASCII.lowercased($0) == ASCII.lowercased($1) }
@@ -242,6 +237,15 @@ enum ASCII {
     @inline(__always)
     static func lowercased(_ byte: UInt8) -> UInt8 {
         byte &- 65 < 26 ? byte | 0x20 : byte
+    }
+
+    /// Whether `bytes[start..<start + other.count]` (which must exist) equals `other`, ignoring
+    /// ASCII case.
+    static func equalsIgnoringCase(_ bytes: UnsafeBufferPointer<UInt8>, at start: Int, _ other: UnsafeBufferPointer<UInt8>) -> Bool {
+        for offset in 0..<other.count where lowercased(bytes[start &+ offset]) != lowercased(other[offset]) {
+            return false
+        }
+        return true
     }
 
     @inline(__always)

@@ -38,12 +38,14 @@ public final class HTTPRequestHead: Sendable {
     }
 
     /// The target without its query string.
-    public var path: Substring {
-        // Searched in the string's contiguous bytes: stepping through its UTF-8 view costs far more.
-        let offset = target.utf8.withContiguousStorageIfAvailable { $0.firstIndex(of: UInt8(ascii: "?")) }
-            ?? target.utf8.firstIndex(of: UInt8(ascii: "?")).map { target.utf8.distance(from: target.startIndex, to: $0) }
-        guard let offset else { return target[...] }
-        return target[..<target.utf8.index(target.startIndex, offsetBy: offset)]
+    public var path: Substring { Self.path(of: target) }
+
+    /// `target` up to its query (`?`), searched in the string's bytes: stepping through its UTF-8
+    /// view costs far more. Shared with ``HTTPExchangeRecord/path``.
+    static func path(of target: String) -> Substring {
+        var bytes = target
+        guard let end = bytes.withUTF8({ $0.firstIndex(of: UInt8(ascii: "?")) }) else { return target[...] }
+        return target[..<target.utf8.index(target.startIndex, offsetBy: end)]
     }
 
     /// True for `HEAD`, whose response carries headers but never a body.

@@ -250,11 +250,9 @@ private struct HeadDecoder {
 
     private func equalsIgnoringCase(_ start: Int, _ end: Int, _ literal: StaticString) -> Bool {
         guard end - start == literal.utf8CodeUnitCount else { return false }
-        let pointer = literal.utf8Start
-        for offset in 0..<(end - start) where ASCII.lowercased(storage[start + offset]) != pointer[offset] {
-            return false
+        return storage.withUnsafeBufferPointer {
+            ASCII.equalsIgnoringCase($0, at: start, UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
         }
-        return true
     }
 
     private func classify(_ start: Int, _ end: Int) -> Known {

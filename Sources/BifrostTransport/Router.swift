@@ -72,12 +72,8 @@ public struct Router: HTTPHandler {
     }
 
     public func handle(_ request: HTTPRequest, responder: HTTPResponder) {
-        var target = request.target
-        let found = target.withUTF8 { bytes in
-            let pathEnd = bytes.firstIndex(of: UInt8(ascii: "?")) ?? bytes.count  // the query is not part of the route
-            return routeIndex(for: UnsafeBufferPointer(rebasing: bytes[..<pathEnd]))
-        }
-        guard let found else {
+        var path = request.path
+        guard let found = path.withUTF8({ routeIndex(for: $0) }) else {
             responder.send(.error(.notFound, type: "not_found", message: "no route for \(request.method) \(request.path)"))
             return
         }
