@@ -77,6 +77,7 @@ let package = Package(
         .target(
             name: "BifrostCore",
             dependencies: [
+                "BifrostIO",  // decimal digits for JSONWriter
                 .product(name: "BifrostPluginKit", package: "BifrostPluginKit"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -1,3 +1,4 @@
+import BifrostIO
 import BifrostPluginKit
 
 /// Writes JSON bytes by hand — Bifrost's responses, errors and messages, and any ``JSONValue`` —
@@ -228,22 +229,10 @@ public struct JSONWriter: ~Copyable {
     public mutating func integer(_ value: Int, separated: Bool = true) {
         if separated { separate() }
         if value < 0 { append(UInt8(ascii: "-")) }
-        var remaining = value.magnitude
-        var digits = 1
-        var probe = remaining
-        while probe >= 10 {
-            digits &+= 1
-            probe /= 10
-        }
+        let digits = DecimalDigits.count(value.magnitude)
         reserve(digits)
-        // Digits are written from the last one backwards.
-        var position = count &+ digits
-        repeat {
-            position &-= 1
-            base[position] = UInt8(truncatingIfNeeded: 48 &+ remaining % 10)
-            remaining /= 10
-        } while remaining > 0
         count &+= digits
+        DecimalDigits.write(value.magnitude, endingAt: base + count)
     }
 
     public mutating func number(_ value: Double) {

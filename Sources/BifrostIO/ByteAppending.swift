@@ -10,27 +10,42 @@ extension Array where Element == UInt8 {
     /// Appends `value` in decimal ASCII, without building a `String` (response heads, RESP, log lines).
     public mutating func appendDecimal(_ value: Int) {
         if value < 0 { append(UInt8(ascii: "-")) }
-        var remaining = value.magnitude
-        if remaining < 10 {
-            append(UInt8(truncatingIfNeeded: 48 &+ remaining))
+        if value.magnitude < 10 {  // the common case (status digits, small counts): no room to make first
+            append(UInt8(truncatingIfNeeded: 48 &+ value.magnitude))
             return
         }
-        var digits = 0
-        var probe = remaining
-        repeat {
-            digits &+= 1
-            probe /= 10
-        } while probe > 0
-        // Digits are written from the last one backwards into the space just added.
+        let digits = DecimalDigits.count(value.magnitude)
         let end = count &+ digits
         append(contentsOf: repeatElement(UInt8(ascii: "0"), count: digits))
-        withUnsafeMutableBufferPointer { buffer in
-            var position = end
-            repeat {
-                position &-= 1
-                buffer[position] = UInt8(truncatingIfNeeded: 48 &+ remaining % 10)
-                remaining /= 10
-            } while remaining > 0
+        withUnsafeMutableBufferPointer { DecimalDigits.write(value.magnitude, endingAt: $0.baseAddress! + end) }
+    }
+}
+
+/// The decimal ASCII digits of a number, written in place: shared by `Array.appendDecimal(_:)`
+/// and writers with storage of their own (the JSON writer).
+public enum DecimalDigits {
+    /// How many digits `magnitude` has (1 for 0).
+    @inlinable
+    public static func count(_ magnitude: UInt) -> Int {
+        var digits = 1
+        var probe = magnitude
+        while probe >= 10 {
+            digits &+= 1
+            probe /= 10
         }
+        return digits
+    }
+
+    /// Writes the digits of `magnitude` backwards, the last one just before `end`; the caller has
+    /// room for ``count(_:)`` of them.
+    @inlinable
+    public static func write(_ magnitude: UInt, endingAt end: UnsafeMutablePointer<UInt8>) {
+        var remaining = magnitude
+        var position = end
+        repeat {
+            position -= 1
+            position.pointee = UInt8(truncatingIfNeeded: 48 &+ remaining % 10)
+            remaining /= 10
+        } while remaining > 0
     }
 }
