@@ -1,29 +1,45 @@
 import BifrostPluginKit
 
-/// Decodes a request's `messages` straight from the body bytes (already checked to be valid JSON by
-/// the first pass): each message's members are read as values, without a dictionary per message.
-/// Errors name the path, e.g. `messages[1].content`, and are checked in the same order for every
-/// message whatever the order of its members.
+/// Decodes a request's `messages` while the top level of the body is read: each message's members
+/// are read as values, without a dictionary per message.
+///
+/// A message that is valid JSON but not a valid message does not stop the reading: the rest of the
+/// body must still be checked for JSON syntax (reported first) and for the fields whose errors come
+/// earlier (`model`). So the first such error is returned as a `failure` and the remaining messages
+/// are only skipped. Errors name the path, e.g. `messages[1].content`, and are checked in the same
+/// order for every message whatever the order of its members.
 enum ChatMessageReader {
-    static func messages(_ body: [UInt8], range: Range<Int>) throws(RequestValidationError) -> [BifrostMessage] {
-        let notAnArray = RequestValidationError(message: "messages must be a non-empty array", param: "messages")
-        return try CompletionRequestDecoder.readingBody(body) {
-            try JSONReader.read(body, range: range) { reader in
-                guard reader.next == .array else { throw notAnArray }
-                var messages: [BifrostMessage] = []
-                messages.reserveCapacity(8)
-                try reader.readArray { reader in messages.append(try message(&reader, index: messages.count)) }
-                guard !messages.isEmpty else { throw notAnArray }
-                return messages
+    /// Reads the `messages` value at the reader's position; throws only for JSON syntax errors.
+    static func messages(_ reader: inout JSONReader) throws -> Result<[BifrostMessage], RequestValidationError> {
+        guard reader.next == .array else {
+            try reader.skipValue()
+            return .failure(notAnArray)
+        }
+        var messages: [BifrostMessage] = []
+        messages.reserveCapacity(8)
+        var failure: RequestValidationError?
+        var index = 0
+        try reader.readArray { reader in
+            defer { index += 1 }
+            if failure != nil { return try reader.skipValue() }
+            switch try message(&reader, index: index) {
+            case .success(let message): messages.append(message)
+            case .failure(let error): failure = error
             }
         }
+        if let failure { return .failure(failure) }
+        return messages.isEmpty ? .failure(notAnArray) : .success(messages)
     }
 
-    private static func message(_ reader: inout JSONReader, index: Int) throws -> BifrostMessage {
-        func path() -> String { "messages[\(index)]" }
+    private static var notAnArray: RequestValidationError {
+        RequestValidationError(message: "messages must be a non-empty array", param: "messages")
+    }
+
+    /// One message; the value is always read whole, valid or not.
+    private static func message(_ reader: inout JSONReader, index: Int) throws -> Result<BifrostMessage, RequestValidationError> {
         guard reader.next == .object else {
             try reader.skipValue()
-            throw MessageConversion.invalid(path(), "must be an object")
+            return .failure(MessageConversion.invalid(path(index), "must be an object"))
         }
         var role: JSONValue?, content: JSONValue?, name: JSONValue?, toolCallID: JSONValue?, toolCalls: JSONValue?
         try reader.readObject { reader, key in
@@ -34,18 +50,32 @@ enum ChatMessageReader {
             else if key.is("tool_calls") { toolCalls = try reader.readValue() }
             else { try reader.skipValue() }
         }
-        guard case .string(let roleText)? = role else { throw MessageConversion.invalid("\(path()).role", "is required and must be a string") }
+        do {
+            return .success(try build(index: index, role: role, content: content, name: name, toolCallID: toolCallID,
+                                      toolCalls: toolCalls))
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    private static func build(index: Int, role: JSONValue?, content: JSONValue?, name: JSONValue?, toolCallID: JSONValue?,
+                              toolCalls: JSONValue?) throws(RequestValidationError) -> BifrostMessage {
+        guard case .string(let roleText)? = role else { throw MessageConversion.invalid("\(path(index)).role", "is required and must be a string") }
         var message = BifrostMessage(role: roleText)
-        if let content { message.content = try MessageConversion.content(content, path: path()) }
+        if let content { message.content = try MessageConversion.content(content, path: path(index)) }
         if let name {
-            guard case .string(let text) = name else { throw MessageConversion.invalid("\(path()).name", "must be a string") }
+            guard case .string(let text) = name else { throw MessageConversion.invalid("\(path(index)).name", "must be a string") }
             message.name = text
         }
         if let toolCallID {
-            guard case .string(let text) = toolCallID else { throw MessageConversion.invalid("\(path()).tool_call_id", "must be a string") }
+            guard case .string(let text) = toolCallID else {
+                throw MessageConversion.invalid("\(path(index)).tool_call_id", "must be a string")
+            }
             message.toolCallID = text
         }
-        if let toolCalls { message.toolCalls = try MessageConversion.toolCalls(toolCalls, path: path()) }
+        if let toolCalls { message.toolCalls = try MessageConversion.toolCalls(toolCalls, path: path(index)) }
         return message
     }
+
+    private static func path(_ index: Int) -> String { "messages[\(index)]" }
 }

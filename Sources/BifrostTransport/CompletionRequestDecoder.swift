@@ -18,10 +18,10 @@ struct RequestValidationError: Error {
 enum CompletionRequestDecoder {
     static func decode(_ body: [UInt8], kind: RequestKind, defaultProvider: String? = nil,
                        knownProviders: Set<String> = []) throws(RequestValidationError) -> BifrostRequest {
-        let fields = try TopLevelFields(body)
+        let fields = try TopLevelFields(body, kind: kind)
         let (provider, model) = try target(model: fields.model, provider: fields.provider, defaultProvider: defaultProvider,
                                            knownProviders: knownProviders)
-        let input = try self.input(fields, kind: kind, body: body)
+        let input = try self.input(fields, kind: kind)
         var params = try MessageConversion.parameters(fields.known, extra: fields.extra)
         if case .object(let nested)? = fields.params {
             params = try merge(params, with: nested)
@@ -35,13 +35,15 @@ enum CompletionRequestDecoder {
                               fallbacks: try fallbacks(fields.fallbacks), stream: stream)
     }
 
-    /// The top level of an OpenAI-style body, read in one pass without building the messages:
-    /// they are only located here (and checked to be valid JSON), then decoded by ``ChatMessageReader``.
+    /// The top level of an OpenAI-style body, read in one pass. A chat request's messages are decoded
+    /// on the way (by ``ChatMessageReader``); their validation error, if any, is kept and reported
+    /// only after the whole body proved valid JSON and `model` was checked.
     private struct TopLevelFields {
+        let kind: RequestKind
         var model: JSONValue?
         var provider: JSONValue?
         var stream: JSONValue?
-        var messages: Range<Int>?
+        var messages: Result<[BifrostMessage], RequestValidationError>?
         var prompt: JSONValue?
         var text: JSONValue?
         var input: JSONValue?
@@ -50,14 +52,14 @@ enum CompletionRequestDecoder {
         var known = KnownParameters()
         var extra: [String: JSONValue] = [:]
 
-        init(_ body: [UInt8]) throws(RequestValidationError) {
+        init(_ body: [UInt8], kind: RequestKind) throws(RequestValidationError) {
             self = try CompletionRequestDecoder.readingBody(body) {
                 try JSONReader.read(body) { reader in
                     guard reader.next == .object else {
                         try reader.skipValue()  // invalid JSON is reported as such first
                         throw CompletionRequestDecoder.notAnObject
                     }
-                    var fields = TopLevelFields()
+                    var fields = TopLevelFields(kind: kind)
                     fields.known.reserveCapacity(8)
                     try reader.readObject { reader, key in try fields.read(key, from: &reader) }
                     return fields
@@ -65,11 +67,13 @@ enum CompletionRequestDecoder {
             }
         }
 
-        private init() {}
+        private init(kind: RequestKind) { self.kind = kind }
 
         private mutating func read(_ key: JSONReader.Key, from reader: inout JSONReader) throws {
             if key.is("model") { model = try reader.readValue() }
-            else if key.is("messages") { messages = try reader.skipValueRange() }
+            else if key.is("messages") {
+                if kind == .chatCompletion { messages = try ChatMessageReader.messages(&reader) } else { try reader.skipValue() }
+            }
             else if key.is("provider") { provider = try reader.readValue() }
             else if key.is("stream") { stream = try reader.readValue() }
             else if key.is("prompt") { prompt = try reader.readValue() }
@@ -120,10 +124,8 @@ enum CompletionRequestDecoder {
             throw RequestValidationError(message: "model must be a non-empty string", param: "model")
         }
         if case .string(let provider)? = providerValue, !provider.isEmpty { return (provider.lowercased(), model) }
-        if let slash = model.utf8.firstIndex(of: UInt8(ascii: "/")) {  // bytes: a Character search costs more than the rest
-            let provider = model[..<slash].lowercased()
+        if let (provider, name) = splitAtSlash(model) {
             if let defaultProvider, !knownProviders.contains(provider) { return (defaultProvider, model) }
-            let name = String(model[model.index(after: slash)...])
             guard !provider.isEmpty, !name.isEmpty else {
                 throw RequestValidationError(message: "model must look like provider/model, e.g. openai/gpt-4o-mini", param: "model")
             }
@@ -133,11 +135,32 @@ enum CompletionRequestDecoder {
         throw RequestValidationError(message: "model must name its provider, like openai/\(model) (or send \"provider\")", param: "model")
     }
 
-    private static func input(_ fields: TopLevelFields, kind: RequestKind, body: [UInt8]) throws(RequestValidationError) -> RequestInput {
+    /// `provider/model` cut at the first slash, the provider part lowercased; nil without a slash.
+    /// Works on the bytes: the `String` index and `lowercased()` route cost ten times more.
+    static func splitAtSlash(_ model: String) -> (provider: String, name: String)? {
+        var model = model
+        return model.withUTF8 { bytes -> (String, String)? in
+            guard let slash = bytes.firstIndex(of: UInt8(ascii: "/")) else { return nil }
+            let head = UnsafeBufferPointer(rebasing: bytes[..<slash])
+            let name = String(decoding: UnsafeBufferPointer(rebasing: bytes[(slash + 1)...]), as: UTF8.self)
+            guard head.allSatisfy({ $0 < 0x80 }) else {
+                return (String(decoding: head, as: UTF8.self).lowercased(), name)  // Unicode rules for the rare non-ASCII name
+            }
+            let provider = String(unsafeUninitializedCapacity: head.count) { out in
+                for (offset, byte) in head.enumerated() {
+                    out[offset] = (0x41...0x5A).contains(byte) ? byte | 0x20 : byte
+                }
+                return head.count
+            }
+            return (provider, name)
+        }
+    }
+
+    private static func input(_ fields: TopLevelFields, kind: RequestKind) throws(RequestValidationError) -> RequestInput {
         switch kind {
         case .chatCompletion:
             guard let messages = fields.messages else { throw RequestValidationError(message: "messages is required", param: "messages") }
-            return .chat(try ChatMessageReader.messages(body, range: messages))
+            return .chat(try messages.get())
         case .textCompletion:
             guard let prompt = fields.prompt ?? fields.text else { throw RequestValidationError(message: "prompt is required", param: "prompt") }
             switch prompt {
@@ -177,10 +200,10 @@ enum CompletionRequestDecoder {
         for (index, item) in items.enumerated() {
             switch item {
             case .string(let text):
-                guard let slash = text.firstIndex(of: "/"), slash != text.startIndex, text.index(after: slash) != text.endIndex else {
+                guard let (provider, model) = splitAtSlash(text), !provider.isEmpty, !model.isEmpty else {
                     throw RequestValidationError(message: "fallbacks[\(index)] must look like provider/model", param: "fallbacks[\(index)]")
                 }
-                result.append(Fallback(provider: text[..<slash].lowercased(), model: String(text[text.index(after: slash)...])))
+                result.append(Fallback(provider: provider, model: model))
             case .object:
                 guard let provider = item["provider"]?.stringValue, let model = item["model"]?.stringValue else {
                     throw RequestValidationError(message: "fallbacks[\(index)] needs provider and model", param: "fallbacks[\(index)]")

@@ -28,9 +28,26 @@ enum KnownParameter: CaseIterable {
     }
 
     /// The parameter a member name read from the body stands for, compared without making a string.
+    /// Spelled out (the names again, checked against ``name`` by a test): walking `allCases` built
+    /// the array and called a closure per case, five times the cost of these inlined comparisons,
+    /// which test the length before any byte.
     init?(_ key: JSONReader.Key) {
-        guard let match = Self.allCases.first(where: { key.is($0.name) }) else { return nil }
-        self = match
+        if key.is("temperature") { self = .temperature }
+        else if key.is("max_tokens") { self = .maxTokens }
+        else if key.is("top_p") { self = .topP }
+        else if key.is("user") { self = .user }
+        else if key.is("stop") { self = .stop }
+        else if key.is("seed") { self = .seed }
+        else if key.is("tools") { self = .tools }
+        else if key.is("tool_choice") { self = .toolChoice }
+        else if key.is("max_completion_tokens") { self = .maxCompletionTokens }
+        else if key.is("presence_penalty") { self = .presencePenalty }
+        else if key.is("frequency_penalty") { self = .frequencyPenalty }
+        else if key.is("response_format") { self = .responseFormat }
+        else if key.is("parallel_tool_calls") { self = .parallelToolCalls }
+        else if key.is("top_k") { self = .topK }
+        else if key.is("stop_sequences") { self = .stopSequences }
+        else { return nil }
     }
 
     /// The parameter called `name`.

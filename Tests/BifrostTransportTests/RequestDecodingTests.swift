@@ -59,4 +59,33 @@ struct RequestDecodingTests {
         #expect(request.params.temperature == 0.2)
         #expect(request.params.extra["custom"] == .bool(true))
     }
+
+    @Test func everyKnownParameterIsRecognisedByTheNameItIsWrittenWith() throws {
+        for parameter in KnownParameter.allCases {
+            let name = parameter.name.description
+            let found = try JSONReader.read(Array("{\"\(name)\":0}".utf8)) { reader in
+                var found: KnownParameter?
+                try reader.readObject { reader, key in
+                    found = KnownParameter(key)
+                    try reader.skipValue()
+                }
+                return found
+            }
+            #expect(found == parameter, "\(name)")
+            #expect(KnownParameter(name: name) == parameter, "\(name)")
+        }
+        #expect(KnownParameter(name: "logit_bias") == nil)
+    }
+
+    @Test func theProviderPrefixIsLowercasedAndTheModelKeptAsWritten() throws {
+        let request = try decode(#"{"model":"OpenAI/GPT-4o/Mini","messages":[{"role":"user","content":"a"}],"fallbacks":["Grøq/Llama"]}"#)
+        #expect(request.provider == "openai" && request.model == "GPT-4o/Mini")
+        #expect(request.fallbacks == [Fallback(provider: "grøq", model: "Llama")])
+        for model in ["/gpt-4o", "openai/"] {
+            let error = #expect(throws: RequestValidationError.self) {
+                try decode(#"{"model":"\#(model)","messages":[{"role":"user","content":"a"}]}"#)
+            }
+            #expect(error?.param == "model", "\(model)")
+        }
+    }
 }
