@@ -42,6 +42,27 @@ struct JSONParserTests {
         #expect(try parse("-0").numberValue?.sign == .minus)
     }
 
+    /// `readInteger` reads plain integers without going through `Double`; it must agree with the
+    /// number reader on what is a whole number below 1e15, and reject the same malformed text.
+    @Test(arguments: [("0", 0), ("-0", 0), ("7", 7), ("-42", -42), ("999999999999999", 999_999_999_999_999),
+                      ("-999999999999999", -999_999_999_999_999), ("1000000000000000", nil), ("1e3", 1000), ("2E0", 2),
+                      ("1.0", 1), ("1.5", nil), ("-7.25e2", -725), ("12345678901234567890", nil)] as [(String, Int?)])
+    func integersReadTheSameWithOrWithoutTheFastPath(_ text: String, _ expected: Int?) throws {
+        let read = try JSONReader.read(Array("[\(text),1]".utf8)) { reader in
+            var values: [Int?] = []
+            try reader.readArray { reader in values.append(try reader.readInteger()) }
+            return values
+        }
+        #expect(read == [expected, 1], "\(text)")
+    }
+
+    @Test(arguments: ["01", "-", "-01", "00", "1.", "-a"])
+    func malformedIntegersAreRejected(_ text: String) {
+        #expect(throws: JSONParser.Failure.self) {
+            try JSONReader.read(Array("[\(text)]".utf8)) { reader in try reader.readArray { reader in _ = try reader.readInteger() } }
+        }
+    }
+
     @Test(arguments: [#"{"a":1,}"#, #"{"a\x":1}"#, #"[1,]"#, #"{"a" 1}"#, #""unterminated"#, "\"tab\there\"", #""\x""#, "01", "1.", "-", #"{"a":1} x"#,
                       "tru", #""\ud83d""#, "", "[" + String(repeating: "[", count: 200) + String(repeating: "]", count: 201)])
     func rejectsInvalidJSON(_ text: String) {

@@ -102,4 +102,24 @@ struct JSONWriterTests {
         #expect(output.hasPrefix(#"{"n":0,"n":-1000003,"n":-2000006,"#))
         #expect(output.components(separatedBy: #""n":"#).count == 201)
     }
+
+    @Test func numbersAreWrittenAsSwiftsShortestRoundTripText() {
+        var values: [Double] = [0.7, -0.7, 0.1, 0.2, 0.3, 1.5, 2.25, 0.05, 0.0001, 0.00012, 0.00001, 1e-7, 123.456, -98.7654,
+                                0.999999, 1.0000001, 999_999_999.5, 1e9 + 0.5, 1e15, 1e16, 1e300, 5e-324, 0.1 + 0.2,
+                                Double.pi, 1.0 / 3.0, 2.675, 0, -0.0, 42, 1e-4 * 3]
+        var generator = SystemRandomNumberGenerator()
+        for decimals in 1...7 {  // short decimals, the fast path's domain and one place beyond it
+            let scale = pow(10, Double(decimals))
+            for _ in 0..<300 { values.append(Double(Int.random(in: -10_000_000...10_000_000, using: &generator)) / scale) }
+        }
+        for _ in 0..<300 { values.append(Double.random(in: -1e6...1e6, using: &generator)) }
+        for value in values {
+            var writer = JSONWriter()
+            writer.number(value)
+            let written = String(decoding: writer.bytes, as: UTF8.self)
+            let expected = value.rounded() == value && abs(value) < 1e15 ? String(Int(value)) : "\(value)"
+            #expect(written == expected, "\(value)")
+            #expect(Double(written) == value, "\(value) reads back")
+        }
+    }
 }

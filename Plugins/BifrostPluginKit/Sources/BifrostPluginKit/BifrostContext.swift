@@ -59,7 +59,9 @@ public final class BifrostContext: Sendable {
 
     /// The value stored under `key`, if it has type `T`.
     public func value<T: Sendable>(_ key: String, as type: T.Type = T.self) -> T? {
-        state.withLock { state in state.values.last { $0.key == key }?.value } as? T
+        let found = state.withLock { state in state.values.last { $0.key == key }?.value }
+        guard let found else { return nil }  // casting an absent value still runs the dynamic cast
+        return found as? T
     }
 
     // MARK: Measurements

@@ -394,9 +394,33 @@ public struct JSONReader {
     /// A number that must be a whole one below 1e15 in magnitude; nil when it is not.
     @inlinable
     public mutating func readInteger() throws -> Int? {
+        if let whole = readPlainInteger() { return whole }
         let value = try readNumber()
         guard value.rounded() == value, abs(value) < 1e15 else { return nil }
         return Int(value)
+    }
+
+    /// The common case of ``readInteger()`` without going through `Double`: an optional minus and at
+    /// most 15 digits, no leading zero, not followed by a fraction or an exponent. Nil, with nothing
+    /// consumed, for anything else.
+    @inlinable mutating func readPlainInteger() -> Int? {
+        var position = index
+        let negative = position < bytes.count && bytes[position] == UInt8(ascii: "-")
+        if negative { position += 1 }
+        let first = position
+        var magnitude = 0
+        while position < bytes.count, position - first < 16, (0x30...0x39).contains(bytes[position]) {
+            magnitude = magnitude &* 10 &+ Int(bytes[position] &- 0x30)
+            position += 1
+        }
+        let digits = position - first
+        guard digits > 0, digits <= 15, digits == 1 || bytes[first] != 0x30 else { return nil }
+        if position < bytes.count {
+            let next = bytes[position]
+            guard next != UInt8(ascii: "."), next != UInt8(ascii: "e"), next != UInt8(ascii: "E") else { return nil }
+        }
+        index = position
+        return negative ? -magnitude : magnitude
     }
 
     /// The string, or nil (with the value skipped) when the next value is something else.
