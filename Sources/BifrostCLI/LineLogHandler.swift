@@ -1,3 +1,4 @@
+import BifrostIO
 import Glibc
 import Logging
 import Synchronization
@@ -32,7 +33,8 @@ public struct LineLogHandler: LogHandler {
         let fields = merged.sorted(by: { $0.key < $1.key })
         var line = LogLine(level: event.level, label: label)
         for (name, value) in fields { line.field(name, value.text) }
-        writer.write(line: line.finish(source: event.source, message: event.message.description))
+        line.finish(source: event.source, message: event.message.description)
+        line.withBytes { writer.write(lineBytes: $0) }
     }
 
     /// Writes one line in this handler's format without going through swift-log: for the line per
@@ -42,22 +44,22 @@ public struct LineLogHandler: LogHandler {
                                  writer: LogWriter = .standardError, fields: (inout LogLine) -> Void) {
         var line = LogLine(level: level, label: label)
         fields(&line)
-        writer.write(line: line.finish(source: source, message: message))
+        line.finish(source: source, message: message)
+        line.withBytes { writer.write(lineBytes: $0) }
     }
 }
 
 /// One line being built as bytes: `timestamp level label: key=value ... [source] message`.
-public struct LogLine {
-    private var bytes: [UInt8] = []
+public struct LogLine: ~Copyable {
+    private var bytes = ByteWriter(capacity: 256)
 
     init(level: Logger.Level, label: String) {
-        bytes.reserveCapacity(256)
         Timestamp.shared.append(to: &bytes)
         bytes.append(0x20)
-        bytes.appendUTF8(level.rawValue)
+        bytes.append(level.rawValue)
         if !label.isEmpty {
             bytes.append(0x20)
-            bytes.appendUTF8(label)
+            bytes.append(label)
         }
         bytes.append(UInt8(ascii: ":"))
     }
@@ -65,7 +67,7 @@ public struct LogLine {
     /// ` name=value`.
     public mutating func field(_ name: String, _ value: String) {
         start(name)
-        bytes.appendUTF8(value)
+        bytes.append(value)
     }
 
     /// ` name=value` for a whole number.
@@ -84,18 +86,23 @@ public struct LogLine {
 
     private mutating func start(_ name: String) {
         bytes.append(0x20)
-        bytes.appendUTF8(name)
+        bytes.append(name)
         bytes.append(UInt8(ascii: "="))
     }
 
-    mutating func finish(source: String, message: String) -> [UInt8] {
+    /// Ends the line with ` [source] message`.
+    mutating func finish(source: String, message: String) {
         bytes.append(0x20)
         bytes.append(UInt8(ascii: "["))
-        bytes.appendUTF8(source)
+        bytes.append(source)
         bytes.append(UInt8(ascii: "]"))
         bytes.append(0x20)
-        bytes.appendUTF8(message)
-        return bytes
+        bytes.append(message)
+    }
+
+    /// Runs `body` with the line's bytes.
+    func withBytes<Result>(_ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result {
+        try bytes.withBytes(body)
     }
 }
 
@@ -113,11 +120,11 @@ final class Timestamp: Sendable {
     private let cache = Mutex<(second: Int, text: [UInt8])>((-1, []))
 
     /// Appends the current second's timestamp to `line`.
-    func append(to line: inout [UInt8]) {
+    func append(to line: inout ByteWriter) {
         var seconds = time(nil)
         let hit = cache.withLock { cached -> Bool in
             guard cached.second == seconds else { return false }
-            line.append(contentsOf: cached.text)
+            cached.text.withUnsafeBufferPointer { line.append($0) }
             return true
         }
         if hit { return }
@@ -127,6 +134,6 @@ final class Timestamp: Sendable {
         let length = strftime(&buffer, buffer.count, "%Y-%m-%dT%H:%M:%S%z", &parts)
         let text = buffer[..<length].map { UInt8(bitPattern: $0) }
         cache.withLock { $0 = (seconds, text) }
-        line.append(contentsOf: text)
+        text.withUnsafeBufferPointer { line.append($0) }
     }
 }

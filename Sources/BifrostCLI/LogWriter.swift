@@ -38,15 +38,16 @@ public final class LogWriter: Sendable {
     /// Queues one line (a newline is added); never blocks on the file descriptor.
     public func write(line: String) {
         var line = line
-        line.withUTF8 { write(bytes: UnsafeRawBufferPointer($0)) }
+        line.withUTF8 { write(lineBytes: UnsafeRawBufferPointer($0)) }
     }
 
     /// Queues one line given as UTF-8 bytes (a newline is added); never blocks on the file descriptor.
     public func write(line: [UInt8]) {
-        line.withUnsafeBytes { write(bytes: $0) }
+        line.withUnsafeBytes { write(lineBytes: $0) }
     }
 
-    private func write(bytes: UnsafeRawBufferPointer) {
+    /// Queues one line given as its bytes (a newline is added); never blocks on the file descriptor.
+    public func write(lineBytes bytes: UnsafeRawBufferPointer) {
         let signal = state.withLock { state -> Bool in
             guard state.pending.count + bytes.count + 1 <= capacity else {
                 state.dropped += 1

@@ -8,23 +8,17 @@ import BifrostPluginKit
 /// Commas are placed by looking at the last byte: a member or element follows `{`/`[` directly,
 /// anything else gets a comma first (values never end in `{` or `[`).
 ///
-/// The bytes live in storage the writer owns and grows itself, so each piece written is a capacity
-/// check and a copy (`Array.append` costs a uniqueness check and a generic call per piece, which
-/// was most of the writer's time). The writer cannot be copied; ``bytes`` hands out the result.
+/// The bytes go into a ``ByteWriter`` (each piece a capacity check and a copy), so the writer
+/// cannot be copied; ``bytes`` hands out the result.
 public struct JSONWriter: ~Copyable {
-    private var base: UnsafeMutablePointer<UInt8>
-    private var count = 0
-    private var capacity: Int
+    private var output: ByteWriter
 
     public init(capacity: Int = 512) {
-        self.capacity = Swift.max(capacity, 16)
-        base = .allocate(capacity: self.capacity)
+        output = ByteWriter(capacity: capacity)
     }
 
-    deinit { base.deallocate() }
-
     /// The bytes written so far.
-    public var bytes: [UInt8] { Array(UnsafeBufferPointer(start: base, count: count)) }
+    public var bytes: [UInt8] { output.bytes }
 
     public static func encode(_ response: BifrostResponse) -> [UInt8] {
         var writer = JSONWriter()
@@ -178,13 +172,13 @@ public struct JSONWriter: ~Copyable {
     /// need no escaping, so they are copied as they are.
     public mutating func key(_ name: StaticString) {
         let length = name.utf8CodeUnitCount
-        reserve(length &+ 4)
         separate()
-        base[count] = UInt8(ascii: "\"")
-        (base + (count &+ 1)).update(from: name.utf8Start, count: length)
-        base[count &+ length &+ 1] = UInt8(ascii: "\"")
-        base[count &+ length &+ 2] = UInt8(ascii: ":")
-        count &+= length &+ 3
+        output.appendUninitialized(length &+ 3) { start in
+            start[0] = UInt8(ascii: "\"")
+            (start + 1).update(from: name.utf8Start, count: length)
+            start[length &+ 1] = UInt8(ascii: "\"")
+            start[length &+ 2] = UInt8(ascii: ":")
+        }
     }
 
     /// Writes `"name":` for a name known only at run time (escaped as needed).
@@ -214,8 +208,7 @@ public struct JSONWriter: ~Copyable {
 
     /// A comma before a member or element, unless it opens its container or follows a key.
     private mutating func separate() {
-        guard count > 0 else { return }
-        let last = base[count &- 1]
+        guard let last = output.last else { return }
         if last != UInt8(ascii: "{") && last != UInt8(ascii: "[") && last != UInt8(ascii: ":") { append(UInt8(ascii: ",")) }
     }
 
@@ -223,16 +216,12 @@ public struct JSONWriter: ~Copyable {
 
     public mutating func raw(_ text: StaticString) {
         separate()
-        append(UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+        output.append(text)
     }
 
     public mutating func integer(_ value: Int, separated: Bool = true) {
         if separated { separate() }
-        if value < 0 { append(UInt8(ascii: "-")) }
-        let digits = DecimalDigits.count(value.magnitude)
-        reserve(digits)
-        count &+= digits
-        DecimalDigits.write(value.magnitude, endingAt: base + count)
+        output.appendDecimal(value)
     }
 
     public mutating func number(_ value: Double) {
@@ -261,17 +250,14 @@ public struct JSONWriter: ~Copyable {
             guard scaled / Double(scale) == magnitude else { continue }
             let units = UInt(scaled)
             if value < 0 { append(UInt8(ascii: "-")) }
-            let whole = units / scale
-            let digits = DecimalDigits.count(whole)
-            reserve(digits &+ 1 &+ decimals)
-            count &+= digits
-            DecimalDigits.write(whole, endingAt: base + count)
+            output.appendDecimal(Int(units / scale))
             append(UInt8(ascii: "."))
             var fraction = units % scale
-            count &+= decimals
-            for position in 1...decimals {  // zero-padded: 0.05 is "05" after the point
-                base[count &- position] = UInt8(ascii: "0") &+ UInt8(fraction % 10)
-                fraction /= 10
+            output.appendUninitialized(decimals) { start in
+                for position in (0..<decimals).reversed() {  // zero-padded: 0.05 is "05" after the point
+                    start[position] = UInt8(ascii: "0") &+ UInt8(fraction % 10)
+                    fraction /= 10
+                }
             }
             return true
         }
@@ -305,23 +291,21 @@ public struct JSONWriter: ~Copyable {
     }
 
     private mutating func escape(_ byte: UInt8) {
-        reserve(6)
-        base[count] = UInt8(ascii: "\\")
+        append(UInt8(ascii: "\\"))
         switch byte {
-        case UInt8(ascii: "\""), UInt8(ascii: "\\"): base[count &+ 1] = byte
-        case 0x0A: base[count &+ 1] = UInt8(ascii: "n")
-        case 0x0D: base[count &+ 1] = UInt8(ascii: "r")
-        case 0x09: base[count &+ 1] = UInt8(ascii: "t")
+        case UInt8(ascii: "\""), UInt8(ascii: "\\"): append(byte)
+        case 0x0A: append(UInt8(ascii: "n"))
+        case 0x0D: append(UInt8(ascii: "r"))
+        case 0x09: append(UInt8(ascii: "t"))
         default:
-            base[count &+ 1] = UInt8(ascii: "u")
-            base[count &+ 2] = UInt8(ascii: "0")
-            base[count &+ 3] = UInt8(ascii: "0")
-            base[count &+ 4] = Self.hexDigit(byte >> 4)
-            base[count &+ 5] = Self.hexDigit(byte & 0x0F)
-            count &+= 6
-            return
+            output.appendUninitialized(5) { start in
+                start[0] = UInt8(ascii: "u")
+                start[1] = UInt8(ascii: "0")
+                start[2] = UInt8(ascii: "0")
+                start[3] = Self.hexDigit(byte >> 4)
+                start[4] = Self.hexDigit(byte & 0x0F)
+            }
         }
-        count &+= 2
     }
 
     private static func hexDigit(_ nibble: UInt8) -> UInt8 {
@@ -345,33 +329,10 @@ public struct JSONWriter: ~Copyable {
         }
     }
 
-    // MARK: Storage
+    // MARK: Output
 
     @inline(__always)
-    private mutating func reserve(_ extra: Int) {
-        if capacity &- count < extra { grow(toHold: extra) }
-    }
+    private mutating func append(_ byte: UInt8) { output.append(byte) }
 
-    private mutating func grow(toHold extra: Int) {
-        let newCapacity = Swift.max(capacity &* 2, count &+ extra)
-        let newBase = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
-        newBase.moveInitialize(from: base, count: count)
-        base.deallocate()
-        base = newBase
-        capacity = newCapacity
-    }
-
-    @inline(__always)
-    private mutating func append(_ byte: UInt8) {
-        reserve(1)
-        base[count] = byte
-        count &+= 1
-    }
-
-    private mutating func append(_ run: UnsafeBufferPointer<UInt8>) {
-        guard let start = run.baseAddress, run.count > 0 else { return }
-        reserve(run.count)
-        (base + count).update(from: start, count: run.count)
-        count &+= run.count
-    }
+    private mutating func append(_ run: UnsafeBufferPointer<UInt8>) { output.append(run) }
 }

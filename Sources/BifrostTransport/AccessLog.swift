@@ -12,7 +12,7 @@ public struct AccessRecord: Sendable {
     public let latencyTenthsOfMillisecond: Int
 
     /// Hands the fields, in name order, to `writer` (the one place that decides the line's fields).
-    public func write(to writer: inout some AccessFieldWriter) {
+    public func write<Writer: AccessFieldWriter & ~Copyable>(to writer: inout Writer) {
         writer.field("latency_ms", tenths: latencyTenthsOfMillisecond)
         writer.field("method", method)
         if let model { writer.field("model", model) }
@@ -30,7 +30,7 @@ public struct AccessRecord: Sendable {
 }
 
 /// Receives an access record's fields (a log line builder, a metadata collector).
-public protocol AccessFieldWriter {
+public protocol AccessFieldWriter: ~Copyable {
     mutating func field(_ name: String, _ value: String)
     mutating func field(_ name: String, _ value: Int)
     /// A count of tenths, written with one decimal (`35` → `3.5`).
