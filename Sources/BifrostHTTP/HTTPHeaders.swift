@@ -1,3 +1,4 @@
+import BifrostIO
 /// HTTP header fields in arrival order, duplicates kept, looked up case-insensitively.
 ///
 /// Names and values live as byte ranges in one contiguous buffer: the parser builds a request's headers
@@ -125,18 +126,15 @@ public struct HTTPHeaders: Sendable, Sequence {
     }
 
     /// Appends `Name: value\r\n` for every field to `buffer`.
-    public func write(into buffer: inout [UInt8]) {
-        if isWireLayout {
-            buffer.append(contentsOf: bytes)
-            return
-        }
-        for field in fields {
-            buffer.append(contentsOf: bytes[Int(field.nameStart)..<Int(field.nameStart + field.nameLength)])
-            buffer.append(UInt8(ascii: ":"))
-            buffer.append(UInt8(ascii: " "))
-            buffer.append(contentsOf: bytes[Int(field.valueStart)..<Int(field.valueStart + field.valueLength)])
-            buffer.append(UInt8(ascii: "\r"))
-            buffer.append(UInt8(ascii: "\n"))
+    public func write(into buffer: inout ByteWriter) {
+        bytes.withUnsafeBufferPointer { bytes in
+            if isWireLayout { return buffer.append(bytes) }
+            for field in fields {
+                buffer.append(UnsafeBufferPointer(rebasing: bytes[Int(field.nameStart)..<Int(field.nameStart + field.nameLength)]))
+                buffer.append(": " as StaticString)
+                buffer.append(UnsafeBufferPointer(rebasing: bytes[Int(field.valueStart)..<Int(field.valueStart + field.valueLength)]))
+                buffer.append("\r\n" as StaticString)
+            }
         }
     }
 

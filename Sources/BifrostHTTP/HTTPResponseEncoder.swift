@@ -1,3 +1,5 @@
+import BifrostIO
+
 /// Writes response heads and chunk framing as bytes.
 enum HTTPResponseEncoder {
     /// Appends the status line and headers, plus the framing and connection headers the server owns.
@@ -7,7 +9,7 @@ enum HTTPResponseEncoder {
     ///   - chunked: announce `Transfer-Encoding: chunked`.
     ///   - keepAlive: whether the connection stays open; HTTP/1.0 clients are told explicitly.
     static func writeHead(status: HTTPStatus, headers: HTTPHeaders, contentLength: Int?, chunked: Bool,
-                          keepAlive: Bool, requestMinorVersion: Int, date: [UInt8], into buffer: inout [UInt8]) {
+                          keepAlive: Bool, requestMinorVersion: Int, date: [UInt8], into buffer: inout ByteWriter) {
         appendStatusLine(status, into: &buffer)
         let owned = headers.serverOwnedFields()
         if owned.framing {
@@ -21,26 +23,24 @@ enum HTTPResponseEncoder {
             headers.write(into: &buffer)
         }
         if !owned.date {
-            buffer.append(contentsOf: "Date: ".utf8)
-            buffer.append(contentsOf: date)
-            buffer.append(contentsOf: "\r\n".utf8)
+            buffer.append("Date: " as StaticString)
+            date.withUnsafeBufferPointer { buffer.append($0) }
+            buffer.append("\r\n" as StaticString)
         }
         if let contentLength {
-            buffer.append(contentsOf: contentLengthPrefix)
+            buffer.append("Content-Length: " as StaticString)
             buffer.appendDecimal(contentLength)
-            buffer.append(contentsOf: crlf)
+            buffer.append("\r\n" as StaticString)
         } else if chunked {
-            buffer.append(contentsOf: "Transfer-Encoding: chunked\r\n".utf8)
+            buffer.append("Transfer-Encoding: chunked\r\n" as StaticString)
         }
         if !keepAlive {
-            buffer.append(contentsOf: "Connection: close\r\n".utf8)
+            buffer.append("Connection: close\r\n" as StaticString)
         } else if requestMinorVersion == 0 {
-            buffer.append(contentsOf: "Connection: keep-alive\r\n".utf8)
+            buffer.append("Connection: keep-alive\r\n" as StaticString)
         }
-        buffer.append(contentsOf: "\r\n".utf8)
+        buffer.append("\r\n" as StaticString)
     }
-
-    private static let contentLengthPrefix: [UInt8] = Array("Content-Length: ".utf8)
 
     /// Status lines of the common codes, rendered once.
     private static let statusLines: [Int: [UInt8]] = Dictionary(uniqueKeysWithValues:
@@ -50,11 +50,11 @@ enum HTTPResponseEncoder {
             return (code, Array("HTTP/1.1 \(code) \(status.reason)\r\n".utf8))
         })
 
-    private static func appendStatusLine(_ status: HTTPStatus, into buffer: inout [UInt8]) {
+    private static func appendStatusLine(_ status: HTTPStatus, into buffer: inout ByteWriter) {
         if let line = statusLines[status.code], status.reason == HTTPStatus.defaultReason(status.code) {
-            buffer.append(contentsOf: line)
+            line.withUnsafeBufferPointer { buffer.append($0) }
         } else {
-            buffer.append(contentsOf: "HTTP/1.1 \(status.code) \(status.reason)\r\n".utf8)
+            buffer.append("HTTP/1.1 \(status.code) \(status.reason)\r\n")
         }
     }
 

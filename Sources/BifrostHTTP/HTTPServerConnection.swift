@@ -319,14 +319,14 @@ final class HTTPServerConnection: IOEventHandler, TimerTarget, FlushTarget {
         guard sequence == self.sequence, case .handling(let head) = phase else { return }
         let keepAlive = shouldKeepAlive(head, response.headers)
         let sendsBody = !head.isHead && !response.status.forbidsBody
-        var buffer: [UInt8] = []
-        buffer.reserveCapacity(256 + (response.body.count <= 4096 ? response.body.count : 0))
+        var writer = ByteWriter(capacity: 256 + (response.body.count <= 4096 ? response.body.count : 0))
         HTTPResponseEncoder.writeHead(
             status: response.status, headers: response.headers,
             contentLength: response.status.forbidsBody ? nil : response.body.count, chunked: false,
-            keepAlive: keepAlive, requestMinorVersion: head.minorVersion, date: context.date(), into: &buffer)
+            keepAlive: keepAlive, requestMinorVersion: head.minorVersion, date: context.date(), into: &writer)
         let bodySeparate = sendsBody && response.body.count > 4096
-        if sendsBody && !bodySeparate { buffer.append(contentsOf: response.body) }
+        if sendsBody && !bodySeparate { response.body.withUnsafeBufferPointer { writer.append($0) } }
+        let buffer = writer.bytes
         outbound.append(buffer)
         if bodySeparate { outbound.append(response.body) }
         if context.hasObserver {
@@ -341,10 +341,11 @@ final class HTTPServerConnection: IOEventHandler, TimerTarget, FlushTarget {
         guard sequence == self.sequence, case .handling(let head) = phase else { return }
         let chunked = head.minorVersion >= 1 && !responseHead.status.forbidsBody && !head.isHead
         let keepAlive = shouldKeepAlive(head, responseHead.headers) && (chunked || head.isHead || responseHead.status.forbidsBody)
-        var buffer: [UInt8] = []
+        var writer = ByteWriter()
         HTTPResponseEncoder.writeHead(
             status: responseHead.status, headers: responseHead.headers, contentLength: nil, chunked: chunked,
-            keepAlive: keepAlive, requestMinorVersion: head.minorVersion, date: context.date(), into: &buffer)
+            keepAlive: keepAlive, requestMinorVersion: head.minorVersion, date: context.date(), into: &writer)
+        let buffer = writer.bytes
         outbound.append(buffer)
         phase = .streaming(Stream(chunked: chunked, keepAlive: keepAlive,
                                   suppressBody: head.isHead || responseHead.status.forbidsBody))
@@ -443,13 +444,14 @@ final class HTTPServerConnection: IOEventHandler, TimerTarget, FlushTarget {
         case .readingBody(let reading, _): head = head ?? reading
         }
         context.logger.debug("rejected request", metadata: ["status": "\(error.status.code)", "reason": "\(error.message)"])
-        var buffer: [UInt8] = []
+        var writer = ByteWriter()
         let body = HTTPResponse.errorBody(status: error.status, type: error.code, message: error.message)
         HTTPResponseEncoder.writeHead(
             status: error.status, headers: HTTPHeaders([("Content-Type", "application/json")]),
             contentLength: body.utf8.count, chunked: false, keepAlive: false, requestMinorVersion: 1,
-            date: context.date(), into: &buffer)
-        buffer.append(contentsOf: body.utf8)
+            date: context.date(), into: &writer)
+        writer.append(body)
+        let buffer = writer.bytes
         outbound.append(buffer)
         if context.hasObserver {
             // A head that timed out is still waiting in `inbound`, uncounted.

@@ -1,3 +1,4 @@
+import BifrostIO
 @testable import BifrostHTTP
 import Testing
 
@@ -110,14 +111,18 @@ struct HTTPHeadersTests {
         #expect(headers.lowercasedElements("missing") == [])
     }
 
+    private func written(_ headers: HTTPHeaders) -> [UInt8] {
+        var writer = ByteWriter(capacity: 1)
+        headers.write(into: &writer)
+        return writer.bytes
+    }
+
     @Test
     func writeSerializesFieldsInOrderWithCRLF() {
         var headers = HTTPHeaders([("Content-Type", "text/plain"), ("X-A", "1")])
         headers.add(name: "X-A", value: "2")
         headers.remove(name: "content-type")
-        var buffer = bytes("HTTP/1.1 200 OK\r\n")
-        headers.write(into: &buffer)
-        #expect(buffer == bytes("HTTP/1.1 200 OK\r\nX-A: 1\r\nX-A: 2\r\n"))
+        #expect(written(headers) == bytes("X-A: 1\r\nX-A: 2\r\n"))
     }
 
     @Test
@@ -126,9 +131,7 @@ struct HTTPHeadersTests {
         headers.add(name: "Authorization", value: "Bearer sk-1")
         headers.remove(name: "x-missing")  // removes nothing
         headers.add(name: "X-Empty", value: "")
-        var buffer = bytes("POST / HTTP/1.1\r\n")
-        headers.write(into: &buffer)
-        #expect(buffer == bytes("POST / HTTP/1.1\r\nContent-Type: application/json\r\nAuthorization: Bearer sk-1\r\nX-Empty: \r\n"))
+        #expect(written(headers) == bytes("Content-Type: application/json\r\nAuthorization: Bearer sk-1\r\nX-Empty: \r\n"))
         #expect(headers["authorization"] == "Bearer sk-1")
         #expect(headers["x-empty"] == "")
         #expect(headers.count == 3)
@@ -149,9 +152,7 @@ struct HTTPHeadersTests {
         headers.add(name: "X-A", value: "2")
         #expect(headers.values("x-a") == ["1", "2"])
         headers.replaceOrAdd(name: "host", value: "b")
-        var buffer: [UInt8] = []
-        headers.write(into: &buffer)
-        #expect(buffer == bytes("Connection: Upgrade, keep-alive\r\nX-A: 1\r\nX-A: 2\r\nhost: b\r\n"))
+        #expect(written(headers) == bytes("Connection: Upgrade, keep-alive\r\nX-A: 1\r\nX-A: 2\r\nhost: b\r\n"))
         // The parsed head itself is a value and is unchanged.
         #expect(head.headers["host"] == "a")
     }

@@ -190,18 +190,17 @@ final class HTTPClientConnection: IOEventHandler, TimerTarget, FlushTarget {
     }
 
     private func encodeRequest(_ request: HTTPClientRequest) -> [UInt8] {
-        var head: [UInt8] = []
-        head.reserveCapacity(256 + request.headers.bytes.count + request.body.count)
-        head.appendUTF8(request.method)
+        var head = ByteWriter(capacity: 256 + request.headers.bytes.count + request.body.count)
+        head.append(request.method)
         head.append(UInt8(ascii: " "))
         if key.proxy != nil && !key.origin.secure {
             // Absolute form through a plain-HTTP proxy.
-            head.append(contentsOf: "http://\(key.origin.authority)".utf8)
+            head.append("http://\(key.origin.authority)")
         }
-        head.appendUTF8(request.target)
-        head.append(contentsOf: Self.versionAndHost)
-        head.append(contentsOf: entry.hostHeader)
-        head.append(contentsOf: HTTPResponseEncoder.crlf)
+        head.append(request.target)
+        head.append(" HTTP/1.1\r\nHost: " as StaticString)
+        entry.hostHeader.withUnsafeBufferPointer { head.append($0) }
+        head.append("\r\n" as StaticString)
         let owned = request.headers.clientOwnedFields()
         if owned.framing {
             // Host, framing and connection management are the client's: drop a caller's copies.
@@ -211,23 +210,19 @@ final class HTTPClientConnection: IOEventHandler, TimerTarget, FlushTarget {
         } else {
             request.headers.write(into: &head)
         }
-        if !owned.acceptEncoding { head.append(contentsOf: Self.acceptEncoding) }
+        if !owned.acceptEncoding { head.append("Accept-Encoding: gzip, deflate\r\n" as StaticString) }
         if key.proxy != nil && !key.origin.secure, let authorization = key.proxy?.authorization {
-            head.append(contentsOf: "Proxy-Authorization: \(authorization)\r\n".utf8)
+            head.append("Proxy-Authorization: \(authorization)\r\n")
         }
         if !request.body.isEmpty || request.method == "POST" || request.method == "PUT" || request.method == "PATCH" {
-            head.append(contentsOf: Self.contentLength)
+            head.append("Content-Length: " as StaticString)
             head.appendDecimal(request.body.count)
-            head.append(contentsOf: HTTPResponseEncoder.crlf)
+            head.append("\r\n" as StaticString)
         }
-        head.append(contentsOf: HTTPResponseEncoder.crlf)
-        head.append(contentsOf: request.body)
-        return head
+        head.append("\r\n" as StaticString)
+        request.body.withUnsafeBufferPointer { head.append($0) }
+        return head.bytes
     }
-
-    private static let versionAndHost: [UInt8] = Array(" HTTP/1.1\r\nHost: ".utf8)
-    private static let acceptEncoding: [UInt8] = Array("Accept-Encoding: gzip, deflate\r\n".utf8)
-    private static let contentLength: [UInt8] = Array("Content-Length: ".utf8)
 
     // MARK: Events
 
