@@ -88,6 +88,7 @@ let package = Package(
         .target(
             name: "BifrostMetrics",
             dependencies: [
+                "BifrostCore",  // SynchronousPluginHooks
                 "BifrostHTTP",
                 "BifrostIO",  // the monotonic clock for upstream latency
                 .product(name: "BifrostPluginKit", package: "BifrostPluginKit"),

@@ -15,6 +15,14 @@ import Logging
 struct PluginPipeline: Sendable {
     let plugins: [any Plugin]
     let logger: Logger
+    /// For each plugin, its synchronous hooks when it has them (found once, here).
+    private let synchronousHooks: [(any SynchronousPluginHooks)?]
+
+    init(plugins: [any Plugin], logger: Logger) {
+        self.plugins = plugins
+        self.logger = logger
+        synchronousHooks = plugins.map { $0 as? any SynchronousPluginHooks }
+    }
 
     /// What the PreHooks decided.
     struct PreHookOutcome: Sendable {
@@ -28,7 +36,11 @@ struct PluginPipeline: Sendable {
         var current = request
         for (index, plugin) in plugins.enumerated() {
             do {
-                let (changed, shortCircuit) = try await plugin.preHook(context, current)
+                let (changed, shortCircuit) = if let hooks = synchronousHooks[index] {
+                    try hooks.preHookNow(context, current)
+                } else {
+                    try await plugin.preHook(context, current)
+                }
                 current = changed
                 if let shortCircuit, let valid = validate(shortCircuit, from: plugin) {
                     return PreHookOutcome(request: current, ran: index + 1, shortCircuit: valid)
@@ -44,9 +56,14 @@ struct PluginPipeline: Sendable {
         -> Result<BifrostResponse, BifrostError> {
         var response = response
         var error = error
-        for plugin in plugins[0..<ran].reversed() {
+        for index in (0..<ran).reversed() {
+            let plugin = plugins[index]
             do {
-                let (newResponse, newError) = try await plugin.postHook(context, response, error)
+                let (newResponse, newError) = if let hooks = synchronousHooks[index] {
+                    try hooks.postHookNow(context, response, error)
+                } else {
+                    try await plugin.postHook(context, response, error)
+                }
                 switch (newResponse, newError) {
                 case (nil, nil):
                     logOddResult("plugin PostHook returned neither a response nor an error; keeping the previous result", plugin: plugin)
@@ -98,4 +115,16 @@ struct PluginPipeline: Sendable {
         }
         return shortCircuit
     }
+}
+
+/// A plugin whose hooks never suspend (the built-in ones) can also offer them as synchronous
+/// functions, which the pipeline then calls instead: a call through an async protocol requirement
+/// costs an async frame and an executor hop back afterwards, a fair share of such a plugin's cost.
+/// They must behave exactly as ``Plugin/preHook(_:_:)`` and ``Plugin/postHook(_:_:_:)`` do.
+public protocol SynchronousPluginHooks: Plugin {
+    /// What ``Plugin/preHook(_:_:)`` does, synchronously.
+    func preHookNow(_ context: BifrostContext, _ request: BifrostRequest) throws -> (BifrostRequest, PluginShortCircuit?)
+    /// What ``Plugin/postHook(_:_:_:)`` does, synchronously.
+    func postHookNow(_ context: BifrostContext, _ response: BifrostResponse?, _ error: BifrostError?) throws
+        -> (BifrostResponse?, BifrostError?)
 }

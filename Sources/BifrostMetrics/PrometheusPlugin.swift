@@ -1,3 +1,4 @@
+import BifrostCore
 import BifrostIO
 import BifrostPluginKit
 import Prometheus
@@ -21,7 +22,7 @@ import Synchronization
 ///
 /// The PreHook stores the start time (and what the request targets) in the context; the PostHook
 /// records. With fallbacks each attempt is its own call, labelled with its own provider and model.
-public final class PrometheusPlugin: Plugin {
+public final class PrometheusPlugin: SynchronousPluginHooks {
     public let name = "prometheus"
     public let customLabels: CustomLabels
 
@@ -128,21 +129,28 @@ public final class PrometheusPlugin: Plugin {
     }
 
     public func preHook(_ context: BifrostContext, _ request: BifrostRequest) async throws -> (BifrostRequest, PluginShortCircuit?) {
+        preHookNow(context, request)
+    }
+
+    public func postHook(_ context: BifrostContext, _ response: BifrostResponse?, _ error: BifrostError?) async throws
+        -> (BifrostResponse?, BifrostError?) {
+        postHookNow(context, response, error)
+    }
+
+    // The engine calls these directly (see ``SynchronousPluginHooks``).
+
+    public func preHookNow(_ context: BifrostContext, _ request: BifrostRequest) -> (BifrostRequest, PluginShortCircuit?) {
         context.set(Self.attemptKey, Attempt(
             start: MonotonicClock.now(), provider: request.provider, model: request.model, method: request.input.kind.rawValue))
         return (request, nil)
     }
 
-    public func postHook(_ context: BifrostContext, _ response: BifrostResponse?, _ error: BifrostError?) async throws
+    public func postHookNow(_ context: BifrostContext, _ response: BifrostResponse?, _ error: BifrostError?)
         -> (BifrostResponse?, BifrostError?) {
         record(context, response, error)
         return (response, error)
     }
 
-    /// The PostHook's work, kept synchronous: an async function keeps what it touches in a frame
-    /// allocated for each call (five allocations here when this was the hook's body), so this is
-    /// never inlined into it.
-    @inline(never)
     private func record(_ context: BifrostContext, _ response: BifrostResponse?, _ error: BifrostError?) {
         // The attempt stays in the context: a later attempt's PreHook replaces it, and this PostHook
         // only runs after this plugin's PreHook ran for the same attempt.

@@ -72,6 +72,22 @@ struct PipelineTests {
         #expect(log.all == ["pre:bad-pre:openai", "pre:bad-post:openai", "call:openai:gpt-4o-mini", "post:bad-post", "post:bad-pre"])
     }
 
+    @Test func synchronousHooksAreCalledInsteadOfTheAsyncOnesWithTheSameRules() async throws {
+        let log = EventLog()
+        let cached = makeResponse(provider: "openai", model: "gpt-4o-mini", text: "cached")
+        let plugins: [any Plugin] = [
+            RecordingPlugin("a", log: log),
+            SynchronousRecordingPlugin("bad", log: log, pre: { _ in throw PluginFailure() }, post: { _, _ in throw PluginFailure() }),
+            SynchronousRecordingPlugin("cache", log: log, pre: { ($0, .respond(cached)) }),
+            RecordingPlugin("never", log: log),
+        ]
+        let engine = makeEngine(providers: [FakeProvider("openai", log: log)], plugins: plugins)
+        let response = try await engine.complete(chatRequest())
+        #expect(response.choices.first?.message?.content == .text("cached"))
+        // The throwing synchronous hooks are skipped like async ones; the short-circuit stops the walk.
+        #expect(log.all == ["pre:a:openai", "pre-now:bad", "pre-now:cache", "post-now:cache", "post-now:bad", "post:a"])
+    }
+
     @Test func inconsistentShortCircuitsFollowTheDocumentedRule() async throws {
         let log = EventLog()
         let both = RecordingPlugin("both", log: log, pre: {
