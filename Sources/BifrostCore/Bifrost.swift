@@ -132,7 +132,8 @@ public final class Bifrost: Sendable {
     /// PreHooks → (queue → key → provider, with retries) → PostHooks, for one provider and model.
     private func runPipeline(_ request: BifrostRequest, context: BifrostContext) async -> Result<BifrostResponse, BifrostError> {
         context.record { $0 = BifrostMeasurements() }
-        let outcome = await pipeline.runPreHooks(request, context: context)
+        let outcome = pipeline.allSynchronous ? pipeline.runPreHooksNow(request, context: context)
+                                              : await pipeline.runPreHooks(request, context: context)
         var response: BifrostResponse?
         var error: BifrostError?
         if let shortCircuit = outcome.shortCircuit {
@@ -143,6 +144,9 @@ public final class Bifrost: Sendable {
             case .success(let value): response = value
             case .failure(let failure): error = failure
             }
+        }
+        if pipeline.allSynchronous {
+            return pipeline.runPostHooksNow(ran: outcome.ran, response: response, error: error, context: context)
         }
         return await pipeline.runPostHooks(ran: outcome.ran, response: response, error: error, context: context)
     }

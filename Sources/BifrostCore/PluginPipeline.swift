@@ -17,11 +17,15 @@ struct PluginPipeline: Sendable {
     let logger: Logger
     /// For each plugin, its synchronous hooks when it has them (found once, here).
     private let synchronousHooks: [(any SynchronousPluginHooks)?]
+    /// True when every plugin has synchronous hooks (the usual case: only built-in plugins), so the
+    /// engine can run the hooks with ``runPreHooksNow(_:context:)`` and ``runPostHooksNow(ran:response:error:context:)``.
+    let allSynchronous: Bool
 
     init(plugins: [any Plugin], logger: Logger) {
         self.plugins = plugins
         self.logger = logger
         synchronousHooks = plugins.map { $0 as? any SynchronousPluginHooks }
+        allSynchronous = synchronousHooks.allSatisfy { $0 != nil }
     }
 
     /// What the PreHooks decided.
@@ -35,21 +39,40 @@ struct PluginPipeline: Sendable {
     func runPreHooks(_ request: BifrostRequest, context: BifrostContext) async -> PreHookOutcome {
         var current = request
         for (index, plugin) in plugins.enumerated() {
-            do {
-                let (changed, shortCircuit) = if let hooks = synchronousHooks[index] {
-                    try hooks.preHookNow(context, current)
-                } else {
-                    try await plugin.preHook(context, current)
-                }
-                current = changed
-                if let shortCircuit, let valid = validate(shortCircuit, from: plugin) {
-                    return PreHookOutcome(request: current, ran: index + 1, shortCircuit: valid)
-                }
-            } catch {
-                logHookFailure("plugin PreHook failed; continuing without its changes", plugin: plugin, error: error)
+            let result: Result<(BifrostRequest, PluginShortCircuit?), any Error>
+            if let hooks = synchronousHooks[index] {
+                result = Result { try hooks.preHookNow(context, current) }
+            } else {
+                do { result = .success(try await plugin.preHook(context, current)) } catch { result = .failure(error) }
             }
+            if let outcome = afterPreHook(result, index: index, current: &current) { return outcome }
         }
         return PreHookOutcome(request: current, ran: plugins.count, shortCircuit: nil)
+    }
+
+    /// ``runPreHooks(_:context:)`` when ``allSynchronous``: the same walk without an async call.
+    func runPreHooksNow(_ request: BifrostRequest, context: BifrostContext) -> PreHookOutcome {
+        var current = request
+        for (index, hooks) in synchronousHooks.enumerated() {
+            let result = Result { try hooks!.preHookNow(context, current) }
+            if let outcome = afterPreHook(result, index: index, current: &current) { return outcome }
+        }
+        return PreHookOutcome(request: current, ran: plugins.count, shortCircuit: nil)
+    }
+
+    /// Takes in one PreHook's result: the request it changed, or the outcome when it short-circuited.
+    private func afterPreHook(_ result: Result<(BifrostRequest, PluginShortCircuit?), any Error>, index: Int,
+                              current: inout BifrostRequest) -> PreHookOutcome? {
+        switch result {
+        case .success(let (changed, shortCircuit)):
+            current = changed
+            if let shortCircuit, let valid = validate(shortCircuit, from: plugins[index]) {
+                return PreHookOutcome(request: current, ran: index + 1, shortCircuit: valid)
+            }
+        case .failure(let error):
+            logHookFailure("plugin PreHook failed; continuing without its changes", plugin: plugins[index], error: error)
+        }
+        return nil
     }
 
     func runPostHooks(ran: Int, response: BifrostResponse?, error: BifrostError?, context: BifrostContext) async
@@ -57,31 +80,52 @@ struct PluginPipeline: Sendable {
         var response = response
         var error = error
         for index in (0..<ran).reversed() {
-            let plugin = plugins[index]
-            do {
-                let (newResponse, newError) = if let hooks = synchronousHooks[index] {
-                    try hooks.postHookNow(context, response, error)
-                } else {
-                    try await plugin.postHook(context, response, error)
-                }
-                switch (newResponse, newError) {
-                case (nil, nil):
-                    logOddResult("plugin PostHook returned neither a response nor an error; keeping the previous result", plugin: plugin)
-                case (.some, .some):
-                    logOddResult("plugin PostHook returned both a response and an error; the error wins", plugin: plugin)
-                    response = nil
-                    error = newError
-                default:
-                    response = newResponse
-                    error = newError
-                }
-            } catch {
-                logHookFailure("plugin PostHook failed; continuing with the previous result", plugin: plugin, error: error)
+            let result: Result<(BifrostResponse?, BifrostError?), any Error>
+            if let hooks = synchronousHooks[index] {
+                result = Result { try hooks.postHookNow(context, response, error) }
+            } else {
+                do { result = .success(try await plugins[index].postHook(context, response, error)) } catch { result = .failure(error) }
             }
+            afterPostHook(result, index: index, response: &response, error: &error)
         }
+        return Self.finalResult(response, error)
+    }
+
+    /// ``runPostHooks(ran:response:error:context:)`` when ``allSynchronous``: the same walk without an async call.
+    func runPostHooksNow(ran: Int, response: BifrostResponse?, error: BifrostError?, context: BifrostContext)
+        -> Result<BifrostResponse, BifrostError> {
+        var response = response
+        var error = error
+        for index in (0..<ran).reversed() {
+            let result = Result { try synchronousHooks[index]!.postHookNow(context, response, error) }
+            afterPostHook(result, index: index, response: &response, error: &error)
+        }
+        return Self.finalResult(response, error)
+    }
+
+    /// Takes in one PostHook's result by the rules above.
+    private func afterPostHook(_ result: Result<(BifrostResponse?, BifrostError?), any Error>, index: Int,
+                               response: inout BifrostResponse?, error: inout BifrostError?) {
+        let plugin = plugins[index]
+        switch result {
+        case .success((nil, nil)):
+            logOddResult("plugin PostHook returned neither a response nor an error; keeping the previous result", plugin: plugin)
+        case .success((.some, let newError?)):
+            logOddResult("plugin PostHook returned both a response and an error; the error wins", plugin: plugin)
+            response = nil
+            error = newError
+        case .success(let (newResponse, newError)):
+            response = newResponse
+            error = newError
+        case .failure(let failure):
+            logHookFailure("plugin PostHook failed; continuing with the previous result", plugin: plugin, error: failure)
+        }
+    }
+
+    private static func finalResult(_ response: BifrostResponse?, _ error: BifrostError?) -> Result<BifrostResponse, BifrostError> {
         if let error { return .failure(error) }
         if let response { return .success(response) }
-        return .failure(Self.noResponse())
+        return .failure(noResponse())
     }
 
     // Cold paths live in synchronous functions of their own: whatever an async function builds

@@ -88,6 +88,26 @@ struct PipelineTests {
         #expect(log.all == ["pre:a:openai", "pre-now:bad", "pre-now:cache", "post-now:cache", "post-now:bad", "post:a"])
     }
 
+    @Test func onlySynchronousPluginsRunWithoutTheAsyncHooksAndTheSameRules() async throws {
+        let log = EventLog()
+        let plugins: [any Plugin] = [
+            SynchronousRecordingPlugin("outer", log: log),
+            SynchronousRecordingPlugin("bad", log: log, pre: { _ in throw PluginFailure() }, post: { _, _ in throw PluginFailure() }),
+            // Turns the provider's answer into an error; the PostHooks before it in reverse see the error.
+            SynchronousRecordingPlugin("reject", log: log, post: { _, _ in (nil, BifrostError(message: "rejected", statusCode: 403)) }),
+            SynchronousRecordingPlugin("odd", log: log, post: { _, _ in (nil, nil) }),  // ignored, with a warning
+        ]
+        let engine = makeEngine(providers: [FakeProvider("openai", log: log)], plugins: plugins)
+        await #expect(throws: BifrostError.self) { try await engine.complete(chatRequest()) }
+        #expect(log.all == ["pre-now:outer", "pre-now:bad", "pre-now:reject", "pre-now:odd", "call:openai:gpt-4o-mini",
+                            "post-now:odd", "post-now:reject", "post-now:bad", "post-now:outer"])
+        do {
+            _ = try await engine.complete(chatRequest())
+        } catch {
+            #expect(error.error.message == "rejected" && error.statusCode == 403)
+        }
+    }
+
     @Test func inconsistentShortCircuitsFollowTheDocumentedRule() async throws {
         let log = EventLog()
         let both = RecordingPlugin("both", log: log, pre: {
