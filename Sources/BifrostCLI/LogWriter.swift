@@ -41,11 +41,6 @@ public final class LogWriter: Sendable {
         line.withUTF8 { write(lineBytes: UnsafeRawBufferPointer($0)) }
     }
 
-    /// Queues one line given as UTF-8 bytes (a newline is added); never blocks on the file descriptor.
-    public func write(line: [UInt8]) {
-        line.withUnsafeBytes { write(lineBytes: $0) }
-    }
-
     /// Queues one line given as its bytes (a newline is added); never blocks on the file descriptor.
     public func write(lineBytes bytes: UnsafeRawBufferPointer) {
         let signal = state.withLock { state -> Bool in

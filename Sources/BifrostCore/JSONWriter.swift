@@ -228,9 +228,7 @@ public struct JSONWriter: ~Copyable {
         guard value.isFinite else { return raw("null") }
         if value.rounded() == value, abs(value) < 1e15 { return integer(Int(value)) }
         separate()
-        if shortDecimal(value) { return }
-        var text = "\(value)"
-        text.withUTF8 { append($0) }
+        if !shortDecimal(value) { output.append("\(value)") }
     }
 
     /// Writes `value` with at most six decimals when that many give it back exactly, and returns

@@ -325,6 +325,9 @@ final class HTTPServerConnection: IOEventHandler, TimerTarget, FlushTarget {
             contentLength: response.status.forbidsBody ? nil : response.body.count, chunked: false,
             keepAlive: keepAlive, requestMinorVersion: head.minorVersion, date: context.date(), into: &writer)
         let bodySeparate = sendsBody && response.body.count > 4096
+        // A small body goes through the writer and is copied twice: cheaper than building the
+        // array from two pieces (`Array(unsafeUninitializedCapacity:)` was not specialised here and
+        // looked up generic metadata at run time, about 1k instructions).
         if sendsBody && !bodySeparate { response.body.withUnsafeBufferPointer { writer.append($0) } }
         let buffer = writer.bytes
         outbound.append(buffer)

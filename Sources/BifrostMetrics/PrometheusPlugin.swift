@@ -147,14 +147,9 @@ public final class PrometheusPlugin: SynchronousPluginHooks {
 
     public func postHookNow(_ context: BifrostContext, _ response: BifrostResponse?, _ error: BifrostError?)
         -> (BifrostResponse?, BifrostError?) {
-        record(context, response, error)
-        return (response, error)
-    }
-
-    private func record(_ context: BifrostContext, _ response: BifrostResponse?, _ error: BifrostError?) {
         // The attempt stays in the context: a later attempt's PreHook replaces it, and this PostHook
         // only runs after this plugin's PreHook ran for the same attempt.
-        guard let attempt = context.value(Self.attemptKey, as: Attempt.self) else { return }
+        guard let attempt = context.value(Self.attemptKey, as: Attempt.self) else { return (response, error) }
         let now = MonotonicClock.now()
         let elapsed = now > attempt.start ? Double(now &- attempt.start) / 1e9 : 0
 
@@ -183,5 +178,6 @@ public final class PrometheusPlugin: SynchronousPluginHooks {
         let measured = context.measurements
         if let wait = measured.queueWait { metrics.queueWait.record(wait.clampedSeconds) }
         if let first = measured.firstChunkLatency { metrics.firstToken.record(first.clampedSeconds) }
+        return (response, error)
     }
 }

@@ -41,40 +41,44 @@ enum ChatMessageReader {
             try reader.skipValue()
             return .failure(MessageConversion.invalid(path(index), "must be an object"))
         }
-        var role: JSONValue?, content: JSONValue?, name: JSONValue?, toolCallID: JSONValue?, toolCalls: JSONValue?
+        var members = Members()
         try reader.readObject { reader, key in
-            if key.is("role") { role = try reader.readValue() }
-            else if key.is("content") { content = try reader.readValue() }
-            else if key.is("name") { name = try reader.readValue() }
-            else if key.is("tool_call_id") { toolCallID = try reader.readValue() }
-            else if key.is("tool_calls") { toolCalls = try reader.readValue() }
+            if key.is("role") { members.role = try reader.readValue() }
+            else if key.is("content") { members.content = try reader.readValue() }
+            else if key.is("name") { members.name = try reader.readValue() }
+            else if key.is("tool_call_id") { members.toolCallID = try reader.readValue() }
+            else if key.is("tool_calls") { members.toolCalls = try reader.readValue() }
             else { try reader.skipValue() }
         }
-        do {
-            return .success(try build(index: index, role: role, content: content, name: name, toolCallID: toolCallID,
-                                      toolCalls: toolCalls))
+        do throws(RequestValidationError) {
+            return .success(try members.message(index: index))
         } catch {
             return .failure(error)
         }
     }
 
-    private static func build(index: Int, role: JSONValue?, content: JSONValue?, name: JSONValue?, toolCallID: JSONValue?,
-                              toolCalls: JSONValue?) throws(RequestValidationError) -> BifrostMessage {
-        guard case .string(let roleText)? = role else { throw MessageConversion.invalid("\(path(index)).role", "is required and must be a string") }
-        var message = BifrostMessage(role: roleText)
-        if let content { message.content = try MessageConversion.content(content, path: path(index)) }
-        if let name {
-            guard case .string(let text) = name else { throw MessageConversion.invalid("\(path(index)).name", "must be a string") }
-            message.name = text
-        }
-        if let toolCallID {
-            guard case .string(let text) = toolCallID else {
-                throw MessageConversion.invalid("\(path(index)).tool_call_id", "must be a string")
+    /// The members of one message that the gateway reads, as given.
+    private struct Members {
+        var role: JSONValue?, content: JSONValue?, name: JSONValue?, toolCallID: JSONValue?, toolCalls: JSONValue?
+
+        /// The message, or the first problem in a fixed order whatever the order of the members. The
+        /// path is only spelled out for an error (`content` and `toolCalls` take it as an autoclosure).
+        func message(index: Int) throws(RequestValidationError) -> BifrostMessage {
+            func path() -> String { ChatMessageReader.path(index) }
+            guard case .string(let roleText)? = role else { throw MessageConversion.invalid("\(path()).role", "is required and must be a string") }
+            var message = BifrostMessage(role: roleText)
+            if let content { message.content = try MessageConversion.content(content, path: path()) }
+            if let name {
+                guard case .string(let text) = name else { throw MessageConversion.invalid("\(path()).name", "must be a string") }
+                message.name = text
             }
-            message.toolCallID = text
+            if let toolCallID {
+                guard case .string(let text) = toolCallID else { throw MessageConversion.invalid("\(path()).tool_call_id", "must be a string") }
+                message.toolCallID = text
+            }
+            if let toolCalls { message.toolCalls = try MessageConversion.toolCalls(toolCalls, path: path()) }
+            return message
         }
-        if let toolCalls { message.toolCalls = try MessageConversion.toolCalls(toolCalls, path: path(index)) }
-        return message
     }
 
     private static func path(_ index: Int) -> String { "messages[\(index)]" }

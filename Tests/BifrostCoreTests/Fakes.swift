@@ -41,43 +41,37 @@ final class RecordingPlugin: Plugin {
     var cleanupCount: Int { cleanups.withLock { $0 } }
 }
 
-/// A plugin with synchronous hooks too: they log `pre-now`/`post-now`, its async ones `pre`/`post`,
-/// so a test sees which the engine called.
+/// A plugin with synchronous hooks too: they log `pre-now:`/`post-now:` and then act as the
+/// ``RecordingPlugin`` it wraps, whose async hooks (logging `pre:`/`post:`) it keeps, so a test sees
+/// which the engine called.
 final class SynchronousRecordingPlugin: SynchronousPluginHooks {
-    let name: String
-    let log: EventLog
-    let preHookAction: @Sendable (BifrostRequest) throws -> (BifrostRequest, PluginShortCircuit?)
-    let postHookAction: @Sendable (BifrostResponse?, BifrostError?) throws -> (BifrostResponse?, BifrostError?)
+    private let recorder: RecordingPlugin
+    var name: String { recorder.name }
 
     init(_ name: String, log: EventLog,
          pre: @escaping @Sendable (BifrostRequest) throws -> (BifrostRequest, PluginShortCircuit?) = { ($0, nil) },
          post: @escaping @Sendable (BifrostResponse?, BifrostError?) throws -> (BifrostResponse?, BifrostError?) = { ($0, $1) }) {
-        self.name = name
-        self.log = log
-        preHookAction = pre
-        postHookAction = post
+        recorder = RecordingPlugin(name, log: log, pre: pre, post: post)
     }
 
     func preHook(_ context: BifrostContext, _ request: BifrostRequest) async throws -> (BifrostRequest, PluginShortCircuit?) {
-        log.record("pre:\(name)")
-        return try preHookAction(request)
+        try await recorder.preHook(context, request)
     }
 
     func postHook(_ context: BifrostContext, _ response: BifrostResponse?, _ error: BifrostError?) async throws
         -> (BifrostResponse?, BifrostError?) {
-        log.record("post:\(name)")
-        return try postHookAction(response, error)
+        try await recorder.postHook(context, response, error)
     }
 
     func preHookNow(_ context: BifrostContext, _ request: BifrostRequest) throws -> (BifrostRequest, PluginShortCircuit?) {
-        log.record("pre-now:\(name)")
-        return try preHookAction(request)
+        recorder.log.record("pre-now:\(name)")
+        return try recorder.preHookAction(request)
     }
 
     func postHookNow(_ context: BifrostContext, _ response: BifrostResponse?, _ error: BifrostError?) throws
         -> (BifrostResponse?, BifrostError?) {
-        log.record("post-now:\(name)")
-        return try postHookAction(response, error)
+        recorder.log.record("post-now:\(name)")
+        return try recorder.postHookAction(response, error)
     }
 }
 

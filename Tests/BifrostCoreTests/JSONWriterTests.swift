@@ -105,7 +105,7 @@ struct JSONWriterTests {
 
     @Test func numbersAreWrittenAsSwiftsShortestRoundTripText() {
         var values: [Double] = [0.7, -0.7, 0.1, 0.2, 0.3, 1.5, 2.25, 0.05, 0.0001, 0.00012, 0.00001, 1e-7, 123.456, -98.7654,
-                                0.999999, 1.0000001, 999_999_999.5, 1e9 + 0.5, 1e15, 1e16, 1e300, 5e-324, 0.1 + 0.2,
+                                0.999999, 1.0000001, 999_999_999.5, 1e9 + 0.5, 1e15, 1e16, 1e300, .leastNonzeroMagnitude, 0.1 + 0.2,
                                 Double.pi, 1.0 / 3.0, 2.675, 0, -0.0, 42, 1e-4 * 3]
         var generator = SystemRandomNumberGenerator()
         for decimals in 1...7 {  // short decimals, the fast path's domain and one place beyond it
