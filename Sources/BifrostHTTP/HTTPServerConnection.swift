@@ -164,7 +164,7 @@ final class HTTPServerConnection: IOEventHandler, TimerTarget, FlushTarget {
         case .peerClosed:
             peerClosed()
         case .failed(let error):
-            if !channel.shortReadMeansDrained {
+            if channel.tls != nil {
                 context.logger.debug("TLS connection failed", metadata: ["error": "\(error)"])
             }
             close()

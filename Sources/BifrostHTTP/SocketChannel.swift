@@ -19,10 +19,14 @@ enum SocketChannel {
         return nil
     }
 
-    /// A short plain read drains the socket; TLS returns one record per call, so it must read until it would block.
-    var shortReadMeansDrained: Bool {
-        if case .plain = self { return true }
-        return false
+    /// After a read of `count` bytes into a buffer of `capacity`: the socket has nothing more for
+    /// now, so reading again would only cost an `EAGAIN`. A short plain read drains the socket; a TLS
+    /// read returns one record's bytes, so it asks the session whether its last socket read was short.
+    func drained(afterReading count: Int, capacity: Int) -> Bool {
+        switch self {
+        case .plain: count < capacity
+        case .tls(_, let connection): connection.socketDrained
+        }
     }
 
     /// The last TLS write would block until the socket is readable (and vice versa):
@@ -62,8 +66,8 @@ enum SocketChannel {
             }
             if count == 0 { return .peerClosed }
             guard ingest(UnsafeRawBufferPointer(rebasing: scratch[0..<count])) else { return .drained }
-            // A short plain read drained the socket; a later arrival raises a new edge.
-            if count < scratch.count && shortReadMeansDrained { return .drained }
+            // A later arrival raises a new edge, so a drained socket needs no read to confirm it.
+            if drained(afterReading: count, capacity: scratch.count) { return .drained }
         }
     }
 

@@ -17,6 +17,16 @@ public final class TLSConnection {
     public private(set) var wantsWrite = false
     /// The handshake has completed.
     public private(set) var isEstablished = false
+    /// Written by OpenSSL's socket reads (the shim's BIO callback): nonzero when the last one came
+    /// back short. Its own allocation, so its address is stable for the session's lifetime.
+    private let lastSocketReadShort: UnsafeMutablePointer<Int32>
+
+    /// True when the last socket read came back short and OpenSSL holds no unread bytes: another
+    /// ``read(into:)`` now would only find the socket empty (an `EAGAIN` system call). Read-ahead
+    /// makes OpenSSL ask for a whole buffer at a time, so a short read means the socket was drained.
+    public var socketDrained: Bool {
+        lastSocketReadShort.pointee != 0 && SSL_has_pending(ssl) == 0
+    }
 
     /// Prepares a client session on `fd`, with SNI and host-name verification for `serverName`
     /// (an IP address is checked against the certificate's IP SANs). Reuses `session` when given.
@@ -27,7 +37,7 @@ public final class TLSConnection {
         self.ssl = ssl
         isClient = true
         peerName = serverName
-        SSL_set_fd(ssl, fd)
+        lastSocketReadShort = Self.attachReadTracking(ssl, fd: fd)
         SSL_set_connect_state(ssl)
         let isIPAddress = Self.isIPAddress(serverName)
         if !isIPAddress { _ = copenssl_SSL_set_tlsext_host_name(ssl, serverName) }
@@ -49,12 +59,22 @@ public final class TLSConnection {
         self.ssl = ssl
         isClient = false
         peerName = nil
-        SSL_set_fd(ssl, fd)
+        lastSocketReadShort = Self.attachReadTracking(ssl, fd: fd)
         SSL_set_accept_state(ssl)
     }
 
     deinit {
         SSL_free(ssl)
+        lastSocketReadShort.deallocate()
+    }
+
+    /// Puts `ssl` on `fd` with read-ahead, and returns the flag its socket reads report to.
+    private static func attachReadTracking(_ ssl: OpaquePointer, fd: Int32) -> UnsafeMutablePointer<Int32> {
+        SSL_set_fd(ssl, fd)
+        let flag = UnsafeMutablePointer<Int32>.allocate(capacity: 1)
+        flag.initialize(to: 0)
+        copenssl_SSL_track_socket_reads(ssl, flag)
+        return flag
     }
 
     /// Advances the handshake. `.done` once established.
