@@ -40,13 +40,21 @@ final class ClientExchange: @unchecked Sendable {
     func succeed(head: HTTPClientResponseHead) -> BodyStream {
         let stream = BodyStream(host: host)
         self.stream = stream
-        let handle = ConsumerHandle(stream: stream)
-        let pending = continuation.withLock { value in
+        takeContinuation()?.resume(returning: HTTPClientResponse(head: head, body: HTTPClientBody(handle: ConsumerHandle(stream: stream))))
+        return stream
+    }
+
+    /// The head arrived with the whole body: hand both to the caller at once. The exchange still
+    /// ends with ``finishBody()``.
+    func succeed(head: HTTPClientResponseHead, completeBody body: [UInt8]) {
+        takeContinuation()?.resume(returning: HTTPClientResponse(head: head, body: HTTPClientBody(complete: body, host: host)))
+    }
+
+    private func takeContinuation() -> UnsafeContinuation<HTTPClientResponse, any Error>? {
+        continuation.withLock { value in
             defer { value = nil }
             return value
         }
-        pending?.resume(returning: HTTPClientResponse(head: head, body: HTTPClientBody(handle: handle)))
-        return stream
     }
 
     /// The body is complete.
@@ -61,11 +69,7 @@ final class ClientExchange: @unchecked Sendable {
         guard !isFinished else { return }
         isFinished = true
         cancelHandler = nil
-        let pending = continuation.withLock { value in
-            defer { value = nil }
-            return value
-        }
-        if let pending {
+        if let pending = takeContinuation() {
             pending.resume(throwing: error)
         } else {
             stream?.finish(error)

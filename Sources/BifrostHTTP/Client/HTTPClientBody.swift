@@ -8,33 +8,66 @@ import Synchronization
 public struct HTTPClientBody: AsyncSequence, Sendable {
     public typealias Element = [UInt8]
 
-    let handle: ConsumerHandle
+    /// Where the bytes come from: the connection, as they arrive, or (when the whole body came with
+    /// the head, as a small JSON answer does) all of it at once, with no stream in between.
+    enum Source: Sendable {
+        case stream(ConsumerHandle)
+        case complete([UInt8], host: String)
+    }
 
-    public func makeAsyncIterator() -> Iterator { Iterator(handle: handle) }
+    let source: Source
+
+    init(handle: ConsumerHandle) { source = .stream(handle) }
+
+    init(complete bytes: [UInt8], host: String) { source = .complete(bytes, host: host) }
+
+    public func makeAsyncIterator() -> Iterator { Iterator(source: source) }
 
     public struct Iterator: AsyncIteratorProtocol {
-        let handle: ConsumerHandle
-        public mutating func next() async throws -> [UInt8]? { try await handle.stream.next() }
+        /// Nil once a complete body has been handed out.
+        var source: Source?
+
+        public mutating func next() async throws -> [UInt8]? { try await next(isolation: nil) }
 
         /// `for try await` calls this one: it runs on the caller's executor, without the hop that the
         /// plain `next()` requirement makes.
         public mutating func next(isolation actor: isolated (any Actor)?) async throws -> [UInt8]? {
-            try await handle.stream.next()
+            switch source {
+            case .stream(let handle):
+                return try await handle.stream.next()
+            case .complete(let bytes, _):
+                source = nil
+                return bytes.isEmpty ? nil : bytes
+            case nil:
+                return nil
+            }
         }
     }
 
     /// Reads the whole body, failing with a ``HTTPClientError`` past `maxBytes`.
     public func collect(maxBytes: Int = 64 * 1024 * 1024) async throws -> [UInt8] {
+        let handle: ConsumerHandle
+        switch source {
+        case .complete(let bytes, let host):
+            if bytes.count > maxBytes { throw Self.tooLarge(maxBytes, host: host) }
+            return bytes
+        case .stream(let streamHandle):
+            handle = streamHandle
+        }
         var result: [UInt8] = []
         while let chunk = try await handle.stream.next() {
             // A small body usually arrives as one chunk: keep it rather than copy it.
             if result.isEmpty { result = chunk } else { result.append(contentsOf: chunk) }
             if result.count > maxBytes {
                 handle.stream.cancelFromConsumer()
-                throw HTTPClientError(.protocol, host: handle.stream.host, "response body exceeds \(maxBytes) bytes")
+                throw Self.tooLarge(maxBytes, host: handle.stream.host)
             }
         }
         return result
+    }
+
+    private static func tooLarge(_ maxBytes: Int, host: String) -> HTTPClientError {
+        HTTPClientError(.protocol, host: host, "response body exceeds \(maxBytes) bytes")
     }
 }
 

@@ -376,6 +376,14 @@ final class HTTPClientConnection: IOEventHandler, TimerTarget, FlushTarget {
             inflater = nil
         }
         responseHead = head
+        if case .contentLength(let length) = framing, inflater == nil, inbound.count >= length {
+            // The whole body came with the head (a small JSON answer): no body stream needed.
+            let body = Array(inbound[..<length])
+            if inbound.count == length { inbound.removeAll(keepingCapacity: true) } else { inbound.removeFirst(length) }
+            exchange.succeed(head: presented, completeBody: body)
+            completeExchange()
+            return
+        }
         stream = exchange.succeed(head: presented)
         switch framing {
         case .none:
