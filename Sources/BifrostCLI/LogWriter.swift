@@ -117,8 +117,8 @@ public final class LogWriter: Sendable {
     }
 
     /// How long lines gather between writes under steady traffic. Each write and each wake-up of this
-    /// thread costs system time that the event loops' CPUs could use (on a VM, a wake-up is hundreds
-    /// of microseconds of CPU); 20 ms is far below what anyone reading the log can notice.
+    /// thread costs system time that the event loops' CPUs could use (on this project's VMs, tens to
+    /// hundreds of microseconds of CPU each); 20 ms is far below what anyone reading the log can notice.
     private static let gatherMicroseconds: UInt32 = 20_000
 
     private func writeAll(_ bytes: [UInt8]) {

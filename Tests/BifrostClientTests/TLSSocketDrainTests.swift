@@ -23,8 +23,7 @@ struct TLSSocketDrainTests {
             var clientConfiguration = TLSClientConfiguration()
             clientConfiguration.caFile = certificates.caFile
             let clientContext = try TLSContext(client: clientConfiguration)
-            let serverContext = try TLSContext(server: TLSServerConfiguration(
-                certificateChainFile: certificates.serverCertificate, privateKeyFile: certificates.serverKey))
+            let serverContext = try serverTLS(certificates.serverCertificate, certificates.serverKey)
             client = try TLSConnection(client: clientContext, fd: fds[0], serverName: "localhost")
             server = try TLSConnection(server: serverContext, fd: fds[1])
             var clientDone = false
