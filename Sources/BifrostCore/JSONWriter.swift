@@ -34,14 +34,53 @@ public struct JSONWriter: ~Copyable {
 
     // MARK: Bifrost types
 
+    /// The response in OpenAI's format with `extra_fields`: the provider's body copied when the
+    /// response still holds it unchanged (``BifrostResponse/verbatimBody``), else field by field.
     public mutating func write(_ response: BifrostResponse) {
+        if let body = response.verbatimBody {
+            openCopy(of: body)
+        } else {
+            writeFields(response)
+        }
+        key("extra_fields")
+        open()
+        let extra = response.extraFields  // one copy out of the response's box, not one per field
+        member("provider", extra.provider)
+        member("model", extra.model)
+        if let latency = extra.latency { member("latency", latency) }
+        if let raw = extra.rawResponse {
+            key("raw_response")
+            json(raw)
+        }
+        close()
+        close()
+    }
+
+    /// Copies the JSON object `body` without its closing brace (and the whitespace around it), so
+    /// that members can follow.
+    private mutating func openCopy(of body: JSONText) {
+        separate()
+        func isWhitespace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09 }
+        var bytes = body.bytes
+        while let last = bytes.last, isWhitespace(last) { bytes = bytes.dropLast() }
+        bytes = bytes.dropLast()  // "}"
+        while let last = bytes.last, isWhitespace(last) { bytes = bytes.dropLast() }
+        bytes.withUnsafeBufferPointer { append($0) }
+    }
+
+    /// `{` and every field but `extra_fields`.
+    private mutating func writeFields(_ response: BifrostResponse) {
         open()
         member("id", response.id)
         member("object", response.object)
         member("created", response.created)
         member("model", response.model)
         key("choices")
-        array(response.choices) { $0.write($1) }
+        if let deferred = response.deferredChoices {
+            deferred.text.bytes.withUnsafeBufferPointer { append($0) }  // the provider's own text, unchanged
+        } else {
+            array(response.choices) { $0.write($1) }
+        }
         if let usage = response.usage {
             key("usage")
             open()
@@ -64,18 +103,6 @@ public struct JSONWriter: ~Copyable {
                 writer.close()
             }
         }
-        key("extra_fields")
-        open()
-        let extra = response.extraFields  // one copy out of the response's box, not one per field
-        member("provider", extra.provider)
-        member("model", extra.model)
-        if let latency = extra.latency { member("latency", latency) }
-        if let raw = extra.rawResponse {
-            key("raw_response")
-            json(raw)
-        }
-        close()
-        close()
     }
 
     public mutating func write(_ choice: Choice) {

@@ -19,7 +19,7 @@ struct OpenAIResponseDecoder {
                     try reader.skipValue()  // invalid JSON is reported as such
                     return nil
                 }
-                return kind == .embedding ? try embeddings(&reader) : try completion(&reader, kind: kind)
+                return kind == .embedding ? try embeddings(&reader) : try completion(&reader, kind: kind, in: bytes)
             }
         } catch {
             throw BifrostError(message: "\(provider) returned a response that is not valid JSON: \(error)", type: "invalid_response",
@@ -32,35 +32,60 @@ struct OpenAIResponseDecoder {
         return decoded
     }
 
-    private func completion(_ reader: inout JSONReader, kind: RequestKind) throws -> BifrostResponse {
+    /// A completion whose `choices` stay as text (``BifrostResponse/deferredChoices``) until someone
+    /// reads them, and which keeps the whole body (``BifrostResponse/verbatimBody``) when it has every
+    /// member the response needs: a response that goes out unchanged is copied, not re-encoded.
+    private func completion(_ reader: inout JSONReader, kind: RequestKind, in bytes: [UInt8]) throws -> BifrostResponse {
+        let start = reader.offset
         var id: String?, object: String?, created: Int?, model: String?, fingerprint: String?
-        var choices: [Choice] = []
+        var choices: Range<Int>?
         var usage: Usage?
+        var hasExtraFields = false
         try reader.readObject { reader, key in
             if key.is("id") { id = try reader.stringOrSkip() }
             else if key.is("object") { object = try reader.stringOrSkip() }
             else if key.is("created") { created = try reader.integerOrSkip() }
             else if key.is("model") { model = try reader.stringOrSkip() }
-            else if key.is("choices") && reader.next == .array {
-                choices = []
-                try reader.readArray { reader in
-                    guard reader.next == .object else {
-                        choices.append(Choice(index: choices.count))
-                        return try reader.skipValue()
-                    }
-                    choices.append(try choice(&reader, offset: choices.count))
-                }
-            }
+            else if key.is("choices") && reader.next == .array { choices = try reader.skipValueRange() }
             else if key.is("usage") { usage = try Self.usage(&reader) }
             else if key.is("system_fingerprint") { fingerprint = try reader.stringOrSkip() }
-            else { try reader.skipValue() }
+            else {
+                if key.is("extra_fields") { hasExtraFields = true }
+                try reader.skipValue()
+            }
         }
-        return BifrostResponse(id: id ?? "", object: object ?? (kind == .textCompletion ? "text_completion" : "chat.completion"),
-                               created: created ?? now, model: model ?? request.model, choices: choices, usage: usage,
-                               systemFingerprint: fingerprint, extraFields: ExtraFields(provider: provider, model: request.model))
+        var response = BifrostResponse(id: id ?? "", object: object ?? (kind == .textCompletion ? "text_completion" : "chat.completion"),
+                                       created: created ?? now, model: model ?? request.model, usage: usage,
+                                       systemFingerprint: fingerprint, extraFields: ExtraFields(provider: provider, model: request.model))
+        guard let choices else { return response }
+        guard let text = JSONText(source: bytes, range: choices) else {
+            response.choices = Self.choices(bytes, choices)  // not UTF-8: decoding repairs it
+            return response
+        }
+        response.deferredChoices = DeferredJSON(text) { Self.choices($0.source, $0.range) }
+        if id != nil, object != nil, created != nil, model != nil, !hasExtraFields {
+            response.verbatimBody = JSONText(source: bytes, range: start..<reader.offset)
+        }
+        return response
     }
 
-    private func choice(_ reader: inout JSONReader, offset: Int) throws -> Choice {
+    /// The `choices` array at `range` of `bytes`, already checked to be valid JSON: members of the
+    /// wrong type count as absent, so this cannot fail.
+    static func choices(_ bytes: [UInt8], _ range: Range<Int>) -> [Choice] {
+        var choices: [Choice] = []
+        _ = try? JSONReader.read(bytes, range: range) { reader in
+            try reader.readArray { reader in
+                guard reader.next == .object else {
+                    choices.append(Choice(index: choices.count))
+                    return try reader.skipValue()
+                }
+                choices.append(try choice(&reader, offset: choices.count))
+            }
+        }
+        return choices
+    }
+
+    private static func choice(_ reader: inout JSONReader, offset: Int) throws -> Choice {
         var index: Int?, message: BifrostMessage?, text: String?, finishReason: String?
         try reader.readObject { reader, key in
             if key.is("index") { index = try reader.integerOrSkip() }

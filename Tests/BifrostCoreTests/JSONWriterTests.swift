@@ -122,4 +122,36 @@ struct JSONWriterTests {
             #expect(Double(written) == value, "\(value) reads back")
         }
     }
+    // MARK: Provider text copied
+
+    private func text(_ json: String) throws -> JSONText {
+        let bytes = Array(json.utf8)
+        return try #require(JSONText(source: bytes, range: 0..<bytes.count))
+    }
+
+    @Test func aKeptProviderBodyIsCopiedWithExtraFieldsAdded() throws {
+        let body = #"{"id":"c1","object":"chat.completion","created":7,"model":"m","service_tier":"flex","choices":[] }"# + "\n"
+        var response = BifrostResponse(id: "c1", object: "chat.completion", created: 7, model: "m",
+                                       extraFields: ExtraFields(provider: "openai", model: "m", latency: 3))
+        response.verbatimBody = try text(body)
+        let written = String(decoding: JSONWriter.encode(response), as: UTF8.self)
+        #expect(written == #"{"id":"c1","object":"chat.completion","created":7,"model":"m","service_tier":"flex","choices":[],"extra_fields":{"provider":"openai","model":"m","latency":3}}"#)
+        response.model = "changed"  // now written from the fields: the member the gateway does not model is gone
+        let json = try parse(JSONWriter.encode(response))
+        #expect(json["model"] as? String == "changed" && json["service_tier"] == nil)
+    }
+
+    @Test func deferredChoicesAreCopiedAsTheyCame() throws {
+        let choices = #"[{"index":0,"message":{"role":"assistant","content":"Hi","annotations":[]},"logprobs":null,"finish_reason":"stop"}]"#
+        var response = BifrostResponse(id: "c1", object: "chat.completion", created: 7, model: "m",
+                                       extraFields: ExtraFields(provider: "openai", model: "m"))
+        response.deferredChoices = DeferredJSON(try text(choices)) { _ in [] }
+        let written = String(decoding: JSONWriter.encode(response), as: UTF8.self)
+        #expect(written.contains(#""choices":"# + choices + ","))
+    }
+
+    @Test func textThatIsNotUTF8IsRefused() {
+        #expect(JSONText(source: [0x22, 0xC3, 0x22], range: 0..<3) == nil)  // a lead byte without its continuation
+        #expect(JSONText(source: Array(#""Zürich, 東京""#.utf8), range: 0..<17) != nil)
+    }
 }

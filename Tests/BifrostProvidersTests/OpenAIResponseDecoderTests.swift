@@ -1,5 +1,6 @@
 @testable import BifrostProviders
 import BifrostPluginKit
+import Foundation
 import Testing
 
 @Suite("OpenAI response decoder: straight from the bytes")
@@ -62,5 +63,66 @@ struct OpenAIResponseDecoderTests {
         #expect(response.data == [Embedding(index: 1, embedding: [0.5, -0.001]), Embedding(index: 1, embedding: [2])])
         #expect(response.model == "m" && response.usage?.promptTokens == 2)
         #expect(throws: BifrostError.self) { try embedding.decode(Array(#"{"data":[{"index":0}]}"#.utf8)) }
+    }
+    // MARK: Text kept for a response that goes out unchanged
+
+    private let complete = #"{"id":"c1","object":"chat.completion","created":7,"model":"m","service_tier":"flex","choices":[{"index":0,"message":{"role":"assistant","content":"Hi","refusal":null},"logprobs":null,"finish_reason":"stop"}],"usage":{"prompt_tokens":2,"completion_tokens":1,"total_tokens":3}}"#
+
+    @Test func choicesStayTextUntilReadAndReadTheSameAsDecoded() throws {
+        let response = try decode(complete)
+        let deferred = try #require(response.deferredChoices)
+        #expect(String(decoding: deferred.text.bytes, as: UTF8.self).hasPrefix(#"[{"index":0,"message""#))
+        #expect(response.choices == [Choice(index: 0, message: BifrostMessage(role: "assistant", content: .text("Hi")), finishReason: "stop")])
+        #expect(response.deferredChoices != nil)  // reading does not change anything
+    }
+
+    @Test func aCompleteBodyIsKeptWholeForCopying() throws {
+        let response = try decode(complete)
+        let body = try #require(response.verbatimBody)
+        #expect(String(decoding: body.bytes, as: UTF8.self) == complete)
+        #expect(response.usage?.totalTokens == 3 && response.id == "c1")  // what plugins and metrics read is decoded
+    }
+
+    @Test(arguments: [
+        #"{"object":"chat.completion","created":7,"model":"m","choices":[]}"#,  // no id: the gateway fills it in
+        #"{"id":"c1","object":"chat.completion","model":"m","choices":[]}"#,  // no created
+        #"{"id":"c1","object":"chat.completion","created":7,"model":"m","choices":[],"extra_fields":{}}"#,  // would appear twice
+    ])
+    func anIncompleteBodyIsWrittenFieldByField(_ json: String) throws {
+        let response = try decode(json)
+        #expect(response.verbatimBody == nil)
+        #expect(response.deferredChoices != nil)
+    }
+
+    @Test func choicesThatAreNotUTF8AreDecodedAndRepairedAtOnce() throws {
+        var bytes = Array(#"{"id":"c1","object":"chat.completion","created":7,"model":"m","choices":[{"index":0,"message":{"role":"assistant","content":"a"#.utf8)
+        bytes += [0xFF] + Array(#""}}]}"#.utf8)
+        let response = try decoder.decode(bytes)
+        #expect(response.deferredChoices == nil && response.verbatimBody == nil)
+        #expect(response.choices.first?.message?.content == .text("a\u{FFFD}"))
+    }
+
+    @Test func changingAFieldDropsTheKeptBodyButNotForExtraFields() throws {
+        var response = try decode(complete)
+        response.extraFields.latency = 5
+        #expect(response.verbatimBody != nil)
+        var renamed = response
+        renamed.model = "other"
+        #expect(renamed.verbatimBody == nil && renamed.deferredChoices != nil)
+        #expect(response.verbatimBody != nil)  // the copy it came from keeps it
+        var edited = response
+        edited.choices[0].finishReason = "length"
+        #expect(edited.deferredChoices == nil && edited.verbatimBody == nil)
+        #expect(edited.choices[0].finishReason == "length" && edited.choices[0].message?.content == .text("Hi"))
+    }
+
+    @Test func equalityAndEncodingSeeDecodedChoices() throws {
+        let response = try decode(complete)
+        var decoded = response
+        decoded.choices = response.choices
+        #expect(decoded.deferredChoices == nil)
+        #expect(response == decoded && response.hashValue == decoded.hashValue)
+        let encoded = String(decoding: try JSONEncoder().encode(response), as: UTF8.self)
+        #expect(encoded.contains(#""finish_reason":"stop""#))
     }
 }

@@ -101,6 +101,24 @@ extension LiveGatewayTests {
             #expect(upstreamBody["stream"] == nil)
         }
 
+        @Test func membersTheGatewayDoesNotModelReachTheClientAsTheProviderSentThem() throws {
+            let upstream = try CapturingUpstream(body: #"{"id":"chatcmpl-9","object":"chat.completion","created":1,"model":"gpt-4o-mini","service_tier":"flex","choices":[{"index":0,"message":{"role":"assistant","content":"Zürich","refusal":null,"annotations":[]},"logprobs":null,"finish_reason":"stop"}],"usage":{"prompt_tokens":5,"completion_tokens":1,"total_tokens":6,"prompt_tokens_details":{"cached_tokens":2}}}"#)
+            let gateway = try TestGateway(providers: #"{"openai": {"keys": [{"value": "sk-1"}], "network_config": {"base_url": "https://localhost:\#(upstream.server.port)"}}}"#)
+            let response = try gateway.post("/v1/chat/completions", #"{"model":"openai/gpt-4o-mini","messages":[{"role":"user","content":"hi"}]}"#)
+            #expect(response.status == 200)
+            let body = try #require(jsonObject(response.bodyText))
+            #expect(body["service_tier"] as? String == "flex")
+            let choice = try #require((body["choices"] as? [[String: Any]])?.first)
+            #expect(choice.keys.contains("logprobs"))
+            #expect((choice["message"] as? [String: Any])?["content"] as? String == "Zürich")
+            #expect(((body["usage"] as? [String: Any])?["prompt_tokens_details"] as? [String: Any])?["cached_tokens"] as? Int == 2)
+            #expect((body["extra_fields"] as? [String: Any])?["provider"] as? String == "openai")
+            // Another dialect reads the same answer decoded.
+            let messages = try gateway.post("/anthropic/v1/messages", #"{"model":"openai/gpt-4o-mini","max_tokens":10,"messages":[{"role":"user","content":"hi"}]}"#)
+            let content = (jsonObject(messages.bodyText)?["content"] as? [[String: Any]])?.first
+            #expect(content?["text"] as? String == "Zürich")
+        }
+
         @Test(arguments: ["openai", "groq", "mistral", "openrouter", "cerebras", "parasail", "sgl", "ollama", "inhouse"])
         func everyOpenAICompatibleProviderCallsItsBaseURLWithItsKey(_ provider: String) throws {
             let upstream = try CapturingUpstream()

@@ -7,36 +7,61 @@
 
     public var id: String {
         get { box.value.id }
-        _modify { yield &CopyOnWriteBox.unique(&box).value.id }
+        _modify { yield &changing().value.id }
     }
     public var object: String {
         get { box.value.object }
-        _modify { yield &CopyOnWriteBox.unique(&box).value.object }
+        _modify { yield &changing().value.object }
     }
     public var created: Int {
         get { box.value.created }
-        _modify { yield &CopyOnWriteBox.unique(&box).value.created }
+        _modify { yield &changing().value.created }
     }
     public var model: String {
         get { box.value.model }
-        _modify { yield &CopyOnWriteBox.unique(&box).value.model }
+        _modify { yield &changing().value.model }
     }
+    /// The choices, decoded from ``deferredChoices`` when a provider left them as text. Changing
+    /// them keeps them decoded from then on.
     public var choices: [Choice] {
-        get { box.value.choices }
-        _modify { yield &CopyOnWriteBox.unique(&box).value.choices }
+        get { box.value.deferredChoices?.value ?? box.value.choices }
+        _modify {
+            let fields = changing()
+            fields.value.decodeDeferredChoices()
+            yield &fields.value.choices
+        }
+    }
+    /// The choices as the provider's JSON text, until someone changes ``choices``; nil when they
+    /// were given decoded. A provider sets this instead of ``choices`` to spare a response that goes
+    /// out unchanged the decoding; whoever writes the response in OpenAI's format can copy the text.
+    public var deferredChoices: DeferredJSON<[Choice]>? {
+        get { box.value.deferredChoices }
+        set {
+            let fields = changing()
+            fields.value.deferredChoices = newValue
+            if newValue != nil { fields.value.choices = [] }
+        }
+    }
+    /// The provider's whole response body (an OpenAI-format object), while this response holds what
+    /// was read from it unchanged: set by a provider last, cleared by any change to a field other than
+    /// ``extraFields``. Whoever writes the response in OpenAI's format can copy it, adding `extra_fields`,
+    /// and so keeps the members the gateway does not model (`service_tier`, usage details, ...).
+    public var verbatimBody: JSONText? {
+        get { box.value.verbatimBody }
+        set { CopyOnWriteBox.unique(&box).value.verbatimBody = newValue }
     }
     public var usage: Usage? {
         get { box.value.usage }
-        _modify { yield &CopyOnWriteBox.unique(&box).value.usage }
+        _modify { yield &changing().value.usage }
     }
     public var systemFingerprint: String? {
         get { box.value.systemFingerprint }
-        _modify { yield &CopyOnWriteBox.unique(&box).value.systemFingerprint }
+        _modify { yield &changing().value.systemFingerprint }
     }
     /// Embedding vectors, for embedding requests.
     public var data: [Embedding]? {
         get { box.value.data }
-        _modify { yield &CopyOnWriteBox.unique(&box).value.data }
+        _modify { yield &changing().value.data }
     }
     public var extraFields: ExtraFields {
         get { box.value.extraFields }
@@ -49,20 +74,28 @@
                                     systemFingerprint: systemFingerprint, data: data, extraFields: extraFields))
     }
 
+    /// The box, unique, for a change that makes ``verbatimBody`` stale.
+    private mutating func changing() -> CopyOnWriteBox<Fields> {
+        let fields = CopyOnWriteBox.unique(&box)
+        fields.value.verbatimBody = nil
+        return fields
+    }
+
     public init(from decoder: any Decoder) throws {
         box = CopyOnWriteBox(try Fields(from: decoder))
     }
 
     public func encode(to encoder: any Encoder) throws {
-        try box.value.encode(to: encoder)
+        try box.value.decoded.encode(to: encoder)
     }
 
+    /// Equal when their fields are, however the choices are held.
     public static func == (lhs: BifrostResponse, rhs: BifrostResponse) -> Bool {
-        lhs.box === rhs.box || lhs.box.value == rhs.box.value
+        lhs.box === rhs.box || lhs.box.value.decoded == rhs.box.value.decoded
     }
 
     public func hash(into hasher: inout Hasher) {
-        box.value.hash(into: &hasher)
+        box.value.decoded.hash(into: &hasher)
     }
 
     @usableFromInline struct Fields: Sendable, Hashable, Codable {
@@ -75,10 +108,29 @@
         var systemFingerprint: String?
         var data: [Embedding]?
         var extraFields: ExtraFields
+        /// When set, the choices (and `choices` is empty).
+        var deferredChoices: DeferredJSON<[Choice]>? = nil
+        var verbatimBody: JSONText? = nil
 
         enum CodingKeys: String, CodingKey {
             case id, object, created, model, choices, usage, data
             case systemFingerprint = "system_fingerprint", extraFields = "extra_fields"
+        }
+
+        mutating func decodeDeferredChoices() {
+            guard let deferred = deferredChoices else { return }
+            choices = deferred.value
+            deferredChoices = nil
+        }
+
+        /// These fields with the choices decoded.
+        /// These fields with the choices decoded and no verbatim body: what equality, hashing and
+        /// Codable see, however the response was read.
+        var decoded: Fields {
+            var fields = self
+            fields.decodeDeferredChoices()
+            fields.verbatimBody = nil
+            return fields
         }
     }
 }
