@@ -114,6 +114,9 @@ struct OpenAIResponseDecoderTests {
         edited.choices[0].finishReason = "length"
         #expect(edited.deferredChoices == nil && edited.verbatimBody == nil)
         #expect(edited.choices[0].finishReason == "length" && edited.choices[0].message?.content == .text("Hi"))
+        var undeferred = response
+        undeferred.deferredChoices = nil
+        #expect(undeferred.deferredChoices == nil && undeferred.choices == response.choices)
     }
 
     @Test func equalityAndEncodingSeeDecodedChoices() throws {

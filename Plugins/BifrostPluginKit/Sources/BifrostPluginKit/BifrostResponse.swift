@@ -34,12 +34,14 @@
     /// The choices as the provider's JSON text, until someone changes ``choices``; nil when they
     /// were given decoded. A provider sets this instead of ``choices`` to spare a response that goes
     /// out unchanged the decoding; whoever writes the response in OpenAI's format can copy the text.
+    /// Setting nil decodes the text into ``choices``.
     public var deferredChoices: DeferredJSON<[Choice]>? {
         get { box.value.deferredChoices }
         set {
             let fields = changing()
+            guard let newValue else { return fields.value.decodeDeferredChoices() }
             fields.value.deferredChoices = newValue
-            if newValue != nil { fields.value.choices = [] }
+            fields.value.choices = []
         }
     }
     /// The provider's whole response body (an OpenAI-format object), while this response holds what
