@@ -65,7 +65,7 @@ public struct JSONWriter: ~Copyable {
         while let last = bytes.last, isWhitespace(last) { bytes = bytes.dropLast() }
         bytes = bytes.dropLast()  // "}"
         while let last = bytes.last, isWhitespace(last) { bytes = bytes.dropLast() }
-        bytes.withUnsafeBufferPointer { append($0) }
+        copy(bytes)
     }
 
     /// `{` and every field but `extra_fields`.
@@ -77,7 +77,7 @@ public struct JSONWriter: ~Copyable {
         member("model", response.model)
         key("choices")
         if let deferred = response.deferredChoices {
-            deferred.text.bytes.withUnsafeBufferPointer { append($0) }  // the provider's own text, unchanged
+            copy(deferred.text.bytes)  // the provider's own text, unchanged
         } else {
             array(response.choices) { $0.write($1) }
         }
@@ -240,6 +240,11 @@ public struct JSONWriter: ~Copyable {
     }
 
     // MARK: Values
+
+    /// Appends JSON text as it is, with no separator: for pieces of a document copied from elsewhere.
+    public mutating func copy(_ text: ArraySlice<UInt8>) {
+        text.withUnsafeBufferPointer { append($0) }
+    }
 
     public mutating func raw(_ text: StaticString) {
         separate()
