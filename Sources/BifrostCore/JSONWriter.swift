@@ -92,7 +92,10 @@ public struct JSONWriter: ~Copyable {
             close()
         }
         if let fingerprint = response.systemFingerprint { member("system_fingerprint", fingerprint) }
-        if let data = response.data {
+        if let deferred = response.deferredData {
+            key("data")
+            copy(deferred.text.bytes)
+        } else if let data = response.data {
             key("data")
             array(data) { writer, item in
                 writer.open()

@@ -19,7 +19,7 @@ struct OpenAIResponseDecoder {
                     try reader.skipValue()  // invalid JSON is reported as such
                     return nil
                 }
-                return kind == .embedding ? try embeddings(&reader) : try completion(&reader, kind: kind, in: bytes)
+                return kind == .embedding ? try embeddings(&reader, in: bytes) : try completion(&reader, kind: kind, in: bytes)
             }
         } catch {
             throw BifrostError(message: "\(provider) returned a response that is not valid JSON: \(error)", type: "invalid_response",
@@ -155,34 +155,74 @@ struct OpenAIResponseDecoder {
         return Usage(promptTokens: prompt ?? 0, completionTokens: completion ?? 0, totalTokens: total, cachedTokens: cached)
     }
 
-    private func embeddings(_ reader: inout JSONReader) throws -> BifrostResponse? {
-        var data: [Embedding]?
+    /// An embeddings list whose vectors stay as text (``BifrostResponse/deferredData``) once every
+    /// item proved to have one, and which keeps the whole body (``BifrostResponse/verbatimBody``) when
+    /// it has `object` and `model`: the numbers go out as the provider wrote them, not parsed and
+    /// re-formatted.
+    private func embeddings(_ reader: inout JSONReader, in bytes: [UInt8]) throws -> BifrostResponse? {
+        let start = reader.offset
+        var data: Range<Int>?
         var valid = true
-        var model: String?
+        var object: String?, model: String?
         var usage: Usage?
+        var hasExtraFields = false
         try reader.readObject { reader, key in
             if key.is("data") && reader.next == .array {
-                var items: [Embedding] = []
+                let first = reader.offset
                 try reader.readArray { reader in
-                    guard reader.next == .object, let item = try embedding(&reader, offset: items.count) else {
-                        valid = false
-                        return try reader.skipValue()
-                    }
-                    items.append(item)
+                    if try !Self.isEmbedding(&reader) { valid = false }
                 }
-                data = items
+                data = first..<reader.offset
             }
             else if key.is("model") { model = try reader.stringOrSkip() }
+            else if key.is("object") { object = try reader.stringOrSkip() }
             else if key.is("usage") { usage = try Self.usage(&reader) }
-            else { try reader.skipValue() }
+            else {
+                if key.is("extra_fields") { hasExtraFields = true }
+                try reader.skipValue()
+            }
         }
         guard let data, valid else { return nil }
-        return BifrostResponse(id: "", object: "list", created: now, model: model ?? request.model, usage: usage, data: data,
-                               extraFields: ExtraFields(provider: provider, model: request.model))
+        var response = BifrostResponse(id: "", object: "list", created: now, model: model ?? request.model, usage: usage,
+                                       extraFields: ExtraFields(provider: provider, model: request.model))
+        guard let text = JSONText(source: bytes, range: data) else {
+            response.data = Self.embeddings(bytes, data)  // not UTF-8: decoded, so the bad bytes (in strings) are not copied
+            return response
+        }
+        response.deferredData = DeferredJSON(text) { Self.embeddings($0.source, $0.range) }
+        if object != nil, model != nil, !hasExtraFields {
+            response.verbatimBody = JSONText(source: bytes, range: start..<reader.offset)
+        }
+        return response
+    }
+
+    /// Whether the value at the reader is an embedding: an object with an `embedding` array (read whole).
+    private static func isEmbedding(_ reader: inout JSONReader) throws -> Bool {
+        guard reader.next == .object else {
+            try reader.skipValue()
+            return false
+        }
+        var found = false
+        try reader.readObject { reader, key in
+            if key.is("embedding") && reader.next == .array { found = true }
+            try reader.skipValue()
+        }
+        return found
+    }
+
+    /// The `data` array at `range` of `bytes`, already checked by ``isEmbedding(_:)`` item by item.
+    static func embeddings(_ bytes: [UInt8], _ range: Range<Int>) -> [Embedding] {
+        var items: [Embedding] = []
+        _ = try? JSONReader.read(bytes, range: range) { reader in
+            try reader.readArray { reader in
+                if let item = try embedding(&reader, offset: items.count) { items.append(item) }
+            }
+        }
+        return items
     }
 
     /// One embedding; nil when it has no `embedding` array.
-    private func embedding(_ reader: inout JSONReader, offset: Int) throws -> Embedding? {
+    private static func embedding(_ reader: inout JSONReader, offset: Int) throws -> Embedding? {
         var index: Int?
         var vector: [Double]?
         try reader.readObject { reader, key in

@@ -42,6 +42,10 @@ struct BifrostMockCommand: ParsableCommand {
             help: "Default pause between events of the slow-drip fault, in milliseconds.")
     var dripMilliseconds: Int = 100
 
+    @Option(name: [.customLong("embedding-dimensions", withSingleDash: true), .customLong("embedding-dimensions")],
+            help: "Length of each embedding vector (OpenAI's text-embedding-3-small has 1536).")
+    var embeddingDimensions: Int = 8
+
     @Option(name: [.customLong("event-loops", withSingleDash: true), .customLong("event-loops")],
             help: "Event loop threads (default: one per core).")
     var eventLoops: Int?
@@ -56,6 +60,9 @@ struct BifrostMockCommand: ParsableCommand {
         for (flag, value) in [("-latency-ms", latencyMilliseconds), ("-stall-ms", stallMilliseconds), ("-drip-ms", dripMilliseconds)]
         where !(0...3_600_000).contains(value) {
             throw ValidationError("\(flag) \(value) is out of range (0-3600000)")
+        }
+        if !(1...65_536).contains(embeddingDimensions) {
+            throw ValidationError("-embedding-dimensions \(embeddingDimensions) is out of range (1-65536)")
         }
         if let eventLoops, !(1...1024).contains(eventLoops) {
             throw ValidationError("-event-loops \(eventLoops) is out of range (1-1024)")
@@ -74,7 +81,8 @@ struct BifrostMockCommand: ParsableCommand {
         configuration.maxConnections = 65_536
         configuration.shutdownGracePeriod = Self.shutdownGraceSeconds
         let provider = MockProvider(options: MockOptions(
-            latencyMilliseconds: latencyMilliseconds, stallMilliseconds: stallMilliseconds, dripMilliseconds: dripMilliseconds))
+            latencyMilliseconds: latencyMilliseconds, stallMilliseconds: stallMilliseconds, dripMilliseconds: dripMilliseconds,
+            embeddingDimensions: embeddingDimensions))
 
         let group: EventLoopGroup
         let server: HTTPServer

@@ -63,6 +63,17 @@ struct JSONParserTests {
         }
     }
 
+    /// Skipping a number checks the same syntax as reading it, without converting it.
+    @Test(arguments: ["0", "-0", "12", "-12.5", "1e5", "1E+5", "2.5e-3", "123456789012345678901234567890", "01", "-", "-01", "00",
+                      "1.", "1.e3", ".5", "+1", "1e", "1e+", "-a", "0x1"])
+    func skippingANumberAcceptsExactlyWhatReadingDoes(_ text: String) {
+        let bytes = Array("[\(text)]".utf8)
+        let readable = (try? JSONReader.read(bytes) { reader in try reader.readArray { reader in _ = try reader.readNumber() } }) != nil
+        let skippable = (try? JSONReader.read(bytes) { reader in try reader.skipValue() }) != nil
+        #expect(readable == skippable, "\(text)")
+        #expect(readable == ["0", "-0", "12", "-12.5", "1e5", "1E+5", "2.5e-3", "123456789012345678901234567890"].contains(text))
+    }
+
     @Test(arguments: [#"{"a":1,}"#, #"{"a\x":1}"#, #"[1,]"#, #"{"a" 1}"#, #""unterminated"#, "\"tab\there\"", #""\x""#, "01", "1.", "-", #"{"a":1} x"#,
                       "tru", #""\ud83d""#, "", "[" + String(repeating: "[", count: 200) + String(repeating: "]", count: 201)])
     func rejectsInvalidJSON(_ text: String) {

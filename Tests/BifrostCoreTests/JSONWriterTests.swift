@@ -150,6 +150,13 @@ struct JSONWriterTests {
         #expect(written.contains(#""choices":"# + choices + ","))
     }
 
+    @Test func deferredEmbeddingsAreCopiedAsTheyCame() throws {
+        let data = #"[{"object":"embedding","index":0,"embedding":[0.0123456789,-1.5e-7]}]"#
+        var response = BifrostResponse(id: "", object: "list", created: 7, model: "e", extraFields: ExtraFields(provider: "openai", model: "e"))
+        response.deferredData = DeferredJSON(try text(data)) { _ in [] }
+        #expect(String(decoding: JSONWriter.encode(response), as: UTF8.self).contains(#""data":"# + data + ","))
+    }
+
     @Test func textThatIsNotUTF8IsRefused() {
         #expect(JSONText(source: [0x22, 0xC3, 0x22], range: 0..<3) == nil)  // a lead byte without its continuation
         #expect(JSONText(source: Array(#""Zürich, 東京""#.utf8), range: 0..<17) != nil)

@@ -63,6 +63,21 @@ struct OpenAIResponseDecoderTests {
         #expect(response.data == [Embedding(index: 1, embedding: [0.5, -0.001]), Embedding(index: 1, embedding: [2])])
         #expect(response.model == "m" && response.usage?.promptTokens == 2)
         #expect(throws: BifrostError.self) { try embedding.decode(Array(#"{"data":[{"index":0}]}"#.utf8)) }
+        #expect(throws: BifrostError.self) { try embedding.decode(Array(#"{"object":"list","model":"m","data":[{"embedding":[1]},{"embedding":{}}]}"#.utf8)) }
+    }
+
+    @Test func embeddingVectorsStayTextAndTheBodyIsKept() throws {
+        let embedding = OpenAIResponseDecoder(request: BifrostRequest(provider: "openai", model: "e", input: .embedding(["a"])),
+                                              provider: "openai", now: 0)
+        let json = #"{"object":"list","data":[{"object":"embedding","index":0,"embedding":[0.0123456789,-1.5e-7,"x",3]}],"model":"e-3","usage":{"prompt_tokens":1,"total_tokens":1}}"#
+        var response = try embedding.decode(Array(json.utf8))
+        #expect(String(decoding: try #require(response.verbatimBody).bytes, as: UTF8.self) == json)
+        #expect(String(decoding: try #require(response.deferredData).text.bytes, as: UTF8.self).hasPrefix(#"[{"object":"embedding""#))
+        #expect(response.data == [Embedding(index: 0, embedding: [0.0123456789, -1.5e-7, 3])])  // a non-number is skipped, as before
+        response.data?[0].index = 4
+        #expect(response.deferredData == nil && response.verbatimBody == nil && response.data?.first?.index == 4)
+        let unlisted = try embedding.decode(Array(#"{"data":[{"embedding":[1]}]}"#.utf8))  // no object or model: written field by field
+        #expect(unlisted.verbatimBody == nil && unlisted.deferredData != nil && unlisted.model == "e")
     }
     // MARK: Text kept for a response that goes out unchanged
 

@@ -62,8 +62,24 @@
     }
     /// Embedding vectors, for embedding requests.
     public var data: [Embedding]? {
-        get { box.value.data }
-        _modify { yield &changing().value.data }
+        get { box.value.deferredData?.value ?? box.value.data }
+        _modify {
+            let fields = changing()
+            fields.value.decodeDeferredData()
+            yield &fields.value.data
+        }
+    }
+    /// The embeddings as the provider's JSON text, until someone changes ``data``: like
+    /// ``deferredChoices``, for vectors that would otherwise be parsed and formatted number by number.
+    /// Setting nil decodes the text into ``data``.
+    public var deferredData: DeferredJSON<[Embedding]>? {
+        get { box.value.deferredData }
+        set {
+            let fields = changing()
+            guard let newValue else { return fields.value.decodeDeferredData() }
+            fields.value.deferredData = newValue
+            fields.value.data = nil
+        }
     }
     public var extraFields: ExtraFields {
         get { box.value.extraFields }
@@ -119,10 +135,19 @@
             case systemFingerprint = "system_fingerprint", extraFields = "extra_fields"
         }
 
+        /// When set, the embeddings (and `data` is nil).
+        var deferredData: DeferredJSON<[Embedding]>? = nil
+
         mutating func decodeDeferredChoices() {
             guard let deferred = deferredChoices else { return }
             choices = deferred.value
             deferredChoices = nil
+        }
+
+        mutating func decodeDeferredData() {
+            guard let deferred = deferredData else { return }
+            data = deferred.value
+            deferredData = nil
         }
 
         /// These fields with the choices decoded.
@@ -131,6 +156,7 @@
         var decoded: Fields {
             var fields = self
             fields.decodeDeferredChoices()
+            fields.decodeDeferredData()
             fields.verbatimBody = nil
             return fields
         }

@@ -182,9 +182,33 @@ public struct JSONReader {
             }
         case .bool: _ = try readBool()
         case .null: try readNull()
-        case .number: _ = try readNumber()
+        case .number: try skipNumber()
         case .invalid: throw index < bytes.count ? fail("invalid value") : fail("unexpected end of JSON")
         }
+    }
+
+    /// Checks and passes one number without converting it: the same syntax ``readNumber()`` accepts.
+    @inlinable mutating func skipNumber() throws {
+        if index < bytes.count, bytes[index] == UInt8(ascii: "-") { index &+= 1 }
+        guard index < bytes.count, isDigit(bytes[index]) else { throw fail("invalid value") }
+        if bytes[index] == 0x30 { index &+= 1 } else { skipDigits() }
+        if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
+            index &+= 1
+            guard index < bytes.count, isDigit(bytes[index]) else { throw fail("invalid number") }
+            skipDigits()
+        }
+        if index < bytes.count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
+            index &+= 1
+            if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") { index &+= 1 }
+            guard index < bytes.count, isDigit(bytes[index]) else { throw fail("invalid number") }
+            skipDigits()
+        }
+    }
+
+    @inlinable @inline(__always) func isDigit(_ byte: UInt8) -> Bool { byte &- 0x30 < 10 }
+
+    @inlinable @inline(__always) mutating func skipDigits() {
+        while index < bytes.count, isDigit(bytes[index]) { index &+= 1 }
     }
 
     /// Skips one value and returns the byte range it took, to be read again later with
