@@ -58,14 +58,14 @@ struct OpenAIResponseDecoder {
                                        created: created ?? now, model: model ?? request.model, usage: usage,
                                        systemFingerprint: fingerprint, extraFields: ExtraFields(provider: provider, model: request.model))
         guard let choices else { return response }
-        guard let text = JSONText(source: bytes, range: choices) else {
+        let body = id != nil && object != nil && created != nil && model != nil && !hasExtraFields
+            ? JSONText(source: bytes, range: start..<reader.offset) : nil
+        guard let text = body.map({ JSONText(choices, within: $0) }) ?? JSONText(source: bytes, range: choices) else {
             response.choices = Self.choices(bytes, choices)  // not UTF-8: decoding repairs it
             return response
         }
         response.deferredChoices = DeferredJSON(text) { Self.choices($0.source, $0.range) }
-        if id != nil, object != nil, created != nil, model != nil, !hasExtraFields {
-            response.verbatimBody = JSONText(source: bytes, range: start..<reader.offset)
-        }
+        response.verbatimBody = body
         return response
     }
 
@@ -185,14 +185,13 @@ struct OpenAIResponseDecoder {
         guard let data, valid else { return nil }
         var response = BifrostResponse(id: "", object: "list", created: now, model: model ?? request.model, usage: usage,
                                        extraFields: ExtraFields(provider: provider, model: request.model))
-        guard let text = JSONText(source: bytes, range: data) else {
+        let body = object != nil && model != nil && !hasExtraFields ? JSONText(source: bytes, range: start..<reader.offset) : nil
+        guard let text = body.map({ JSONText(data, within: $0) }) ?? JSONText(source: bytes, range: data) else {
             response.data = Self.embeddings(bytes, data)  // not UTF-8: decoded, so the bad bytes (in strings) are not copied
             return response
         }
         response.deferredData = DeferredJSON(text) { Self.embeddings($0.source, $0.range) }
-        if object != nil, model != nil, !hasExtraFields {
-            response.verbatimBody = JSONText(source: bytes, range: start..<reader.offset)
-        }
+        response.verbatimBody = body
         return response
     }
 

@@ -117,6 +117,14 @@ struct OpenAIResponseDecoderTests {
         #expect(response.choices.first?.message?.content == .text("a\u{FFFD}"))
     }
 
+    @Test func aBodyNotUTF8OutsideTheChoicesKeepsOnlyTheChoices() throws {
+        var bytes = Array(#"{"id":"c1","object":"chat.completion","created":7,"model":"m","note":"a"#.utf8)
+        bytes += [0xFF] + Array(#"","choices":[{"index":0,"message":{"role":"assistant","content":"Hi"}}]}"#.utf8)
+        let response = try decoder.decode(bytes)
+        #expect(response.verbatimBody == nil)
+        #expect(response.deferredChoices != nil && response.choices.first?.message?.content == .text("Hi"))
+    }
+
     @Test func changingAFieldDropsTheKeptBodyButNotForExtraFields() throws {
         var response = try decode(complete)
         response.extraFields.latency = 5

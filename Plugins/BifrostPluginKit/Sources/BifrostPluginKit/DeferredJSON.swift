@@ -13,6 +13,15 @@ public struct JSONText: Sendable, Hashable {
         self.range = range
     }
 
+    /// A value inside `text` (a member's value or an element, found by the same reading): valid
+    /// UTF-8 without checking again, since JSON values begin and end on ASCII bytes.
+    public init(_ range: Range<Int>, within text: JSONText) {
+        precondition(range.lowerBound >= text.range.lowerBound && range.upperBound <= text.range.upperBound,
+                     "\(range) is not within \(text.range)")
+        source = text.source
+        self.range = range
+    }
+
     /// The text's bytes.
     public var bytes: ArraySlice<UInt8> { source[range] }
 

@@ -173,7 +173,7 @@ public struct JSONReader {
     @inlinable public mutating func skipValue() throws {
         switch next {
         case .object: try readObject { reader, _ in try reader.skipValue() }
-        case .array: try readArray { reader in try reader.skipValue() }
+        case .array: try skipArray()
         case .string:
             let start = index
             if try scanString().escaped {  // the escapes must be valid
@@ -187,29 +187,51 @@ public struct JSONReader {
         }
     }
 
+    /// Skips an array; numbers, the usual elements of long arrays (embedding vectors), without a
+    /// closure call each.
+    @inlinable mutating func skipArray() throws {
+        try enter(UInt8(ascii: "["))
+        skipWhitespace()
+        if index < bytes.count, bytes[index] == UInt8(ascii: "]") { index &+= 1; depth -= 1; return }
+        while true {
+            skipWhitespace()
+            if index < bytes.count, bytes[index] == UInt8(ascii: "-") || isDigit(bytes[index]) { try skipNumber() } else { try skipValue() }
+            skipWhitespace()
+            guard index < bytes.count else { throw fail("unexpected end of JSON") }
+            if bytes[index] == UInt8(ascii: ",") { index &+= 1; continue }
+            if bytes[index] == UInt8(ascii: "]") { index &+= 1; depth -= 1; return }
+            throw fail("expected ',' or ']'")
+        }
+    }
+
     /// Checks and passes one number without converting it: the same syntax ``readNumber()`` accepts.
+    /// Works on local copies of the position and the buffer, which the compiler keeps in registers.
     @inlinable mutating func skipNumber() throws {
-        if index < bytes.count, bytes[index] == UInt8(ascii: "-") { index &+= 1 }
-        guard index < bytes.count, isDigit(bytes[index]) else { throw fail("invalid value") }
-        if bytes[index] == 0x30 { index &+= 1 } else { skipDigits() }
-        if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
-            index &+= 1
-            guard index < bytes.count, isDigit(bytes[index]) else { throw fail("invalid number") }
-            skipDigits()
+        let bytes = self.bytes
+        let count = bytes.count
+        var position = index
+        if position < count, bytes[position] == UInt8(ascii: "-") { position &+= 1 }
+        guard position < count, isDigit(bytes[position]) else { index = position; throw fail("invalid value") }
+        if bytes[position] == 0x30 {
+            position &+= 1
+        } else {
+            repeat { position &+= 1 } while position < count && isDigit(bytes[position])
         }
-        if index < bytes.count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
-            index &+= 1
-            if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") { index &+= 1 }
-            guard index < bytes.count, isDigit(bytes[index]) else { throw fail("invalid number") }
-            skipDigits()
+        if position < count, bytes[position] == UInt8(ascii: ".") {
+            position &+= 1
+            guard position < count, isDigit(bytes[position]) else { index = position; throw fail("invalid number") }
+            repeat { position &+= 1 } while position < count && isDigit(bytes[position])
         }
+        if position < count, bytes[position] | 0x20 == UInt8(ascii: "e") {
+            position &+= 1
+            if position < count, bytes[position] == UInt8(ascii: "+") || bytes[position] == UInt8(ascii: "-") { position &+= 1 }
+            guard position < count, isDigit(bytes[position]) else { index = position; throw fail("invalid number") }
+            repeat { position &+= 1 } while position < count && isDigit(bytes[position])
+        }
+        index = position
     }
 
     @inlinable @inline(__always) func isDigit(_ byte: UInt8) -> Bool { byte &- 0x30 < 10 }
-
-    @inlinable @inline(__always) mutating func skipDigits() {
-        while index < bytes.count, isDigit(bytes[index]) { index &+= 1 }
-    }
 
     /// Skips one value and returns the byte range it took, to be read again later with
     /// ``read(_:range:maxDepth:_:)``.
