@@ -92,7 +92,6 @@ enum CompletionRequestDecoder {
             if key.is("model") {
                 let start = reader.offset
                 model = try reader.readValue()
-                isOpenAIWireFormat = isOpenAIWireFormat && modelValue == nil  // given twice: only the last one would be replaced
                 modelValue = start..<reader.offset
             }
             else if key.is("messages") {
