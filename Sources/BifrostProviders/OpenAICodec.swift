@@ -4,19 +4,7 @@ import BifrostPluginKit
 /// OpenAI's wire format, written without Codable: request bodies from a ``BifrostRequest``; usage
 /// and integers from parsed stream chunks. Whole responses are read by ``OpenAIResponseDecoder``.
 enum OpenAICodec {
-    /// The body of a non-streamed call: the client's own (``BifrostRequest/openAIBody``) with the
-    /// upstream model name in `model`, while the request still holds it; else written from the fields.
-    static func requestBody(_ request: BifrostRequest) -> [UInt8] {
-        guard let body = request.openAIBody else { return requestBody(request, stream: false) }
-        let text = body.text
-        var writer = JSONWriter(capacity: text.range.count + 16)
-        writer.copy(text.source[text.range.lowerBound..<body.model.lowerBound])
-        writer.string(request.model, separated: false)
-        writer.copy(text.source[body.model.upperBound..<text.range.upperBound])
-        return writer.bytes
-    }
-
-    /// The request body written from the fields: known parameters by name, then `extra` parameters untouched.
+    /// The request body: known parameters by name, then `extra` parameters untouched.
     static func requestBody(_ request: BifrostRequest, stream: Bool) -> [UInt8] {
         var writer = JSONWriter(capacity: 512)
         writer.open()

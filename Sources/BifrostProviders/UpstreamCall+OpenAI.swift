@@ -5,11 +5,11 @@ import Foundation
 
 extension UpstreamCall {
     /// One call in OpenAI's wire format (the OpenAI-compatible providers and Azure): the request
-    /// sent on or written by ``OpenAICodec``, the answer decoded into a response with its latency (and the raw
+    /// written by ``OpenAICodec``, the answer decoded into a response with its latency (and the raw
     /// provider JSON when `send_back_raw_response` is on).
     func openAICompletion(_ request: BifrostRequest, to endpoint: ParsedURL, key: ProviderKey, context: BifrostContext,
                           sendBackRawResponse: Bool) async throws -> BifrostResponse {
-        let (bytes, latency) = try await call(OpenAICodec.requestBody(request), to: endpoint, key: key, context: context)
+        let (bytes, latency) = try await call(OpenAICodec.requestBody(request, stream: false), to: endpoint, key: key, context: context)
         return try openAIResponse(bytes, latency: latency, request: request, sendBackRawResponse: sendBackRawResponse)
     }
 

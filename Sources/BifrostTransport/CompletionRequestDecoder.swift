@@ -31,12 +31,8 @@ enum CompletionRequestDecoder {
             guard case .bool(let flag) = value else { throw RequestValidationError(message: "stream must be true or false", param: "stream") }
             stream = flag
         }
-        var request = BifrostRequest(provider: provider, model: model, input: input, params: params,
-                                     fallbacks: try fallbacks(fields.fallbacks), stream: stream)
-        if let body = fields.bodyToSendOn(body), !stream, params.tools?.isEmpty != true {
-            request.openAIBody = body
-        }
-        return request
+        return BifrostRequest(provider: provider, model: model, input: input, params: params,
+                              fallbacks: try fallbacks(fields.fallbacks), stream: stream)
     }
 
     /// The top level of an OpenAI-style body, read in one pass. A chat request's messages are decoded
@@ -55,19 +51,6 @@ enum CompletionRequestDecoder {
         var params: JSONValue?
         var known = KnownParameters()
         var extra: [String: JSONValue] = [:]
-        /// Where the body's object and its `model` value are.
-        var object: Range<Int> = 0..<0
-        var modelValue: Range<Int>?
-        /// False once a member was read that an OpenAI upstream must not get as the client wrote it
-        /// (Bifrost's own members, other spellings of parameters, another kind's input).
-        var isOpenAIWireFormat = true
-
-        /// The body to send an OpenAI-compatible upstream as it is (with `model` replaced), when it
-        /// holds nothing the gateway would have left out or renamed and is valid UTF-8.
-        func bodyToSendOn(_ body: [UInt8]) -> OpenAIRequestBody? {
-            guard isOpenAIWireFormat, let modelValue, let text = JSONText(source: body, range: object) else { return nil }
-            return OpenAIRequestBody(text: text, model: modelValue)
-        }
 
         init(_ body: [UInt8], kind: RequestKind) throws(RequestValidationError) {
             self = try CompletionRequestDecoder.readingBody(body) {
@@ -78,9 +61,7 @@ enum CompletionRequestDecoder {
                     }
                     var fields = TopLevelFields(kind: kind)
                     fields.known.reserveCapacity(8)
-                    let start = reader.offset
                     try reader.readObject { reader, key in try fields.read(key, from: &reader) }
-                    fields.object = start..<reader.offset
                     return fields
                 }
             }
@@ -89,43 +70,20 @@ enum CompletionRequestDecoder {
         private init(kind: RequestKind) { self.kind = kind }
 
         private mutating func read(_ key: JSONReader.Key, from reader: inout JSONReader) throws {
-            if key.is("model") {
-                let start = reader.offset
-                model = try reader.readValue()
-                modelValue = start..<reader.offset
-            }
+            if key.is("model") { model = try reader.readValue() }
             else if key.is("messages") {
                 if kind == .chatCompletion { messages = try ChatMessageReader.messages(&reader) } else { try reader.skipValue() }
-                isOpenAIWireFormat = isOpenAIWireFormat && kind == .chatCompletion
             }
+            else if key.is("provider") { provider = try reader.readValue() }
             else if key.is("stream") { stream = try reader.readValue() }
-            else if key.is("prompt") {
-                prompt = try reader.readValue()
-                isOpenAIWireFormat = isOpenAIWireFormat && kind == .textCompletion
-            }
-            else if key.is("input") {
-                input = try reader.readValue()
-                isOpenAIWireFormat = isOpenAIWireFormat && kind == .embedding
-            }
-            else if let parameter = KnownParameter(key) {
-                known.add(parameter, try reader.readValue())
-                isOpenAIWireFormat = isOpenAIWireFormat && parameter.isOpenAIName
-            }
-            else { try readOther(key, from: &reader) }
-        }
-
-        /// Bifrost's own members (never sent upstream as they are) and provider-specific parameters.
-        private mutating func readOther(_ key: JSONReader.Key, from reader: inout JSONReader) throws {
-            if key.is("provider") { provider = try reader.readValue() }
+            else if key.is("prompt") { prompt = try reader.readValue() }
             else if key.is("text") { text = try reader.readValue() }
+            else if key.is("input") { input = try reader.readValue() }
             else if key.is("fallbacks") { fallbacks = try reader.readValue() }
             else if key.is("params") { params = try reader.readValue() }
             else if key.is("stream_options") { try reader.skipValue() }
-            else {
-                extra[key.string] = try reader.readValue()
-                return
-            }
-            isOpenAIWireFormat = false
+            else if let parameter = KnownParameter(key) { known.add(parameter, try reader.readValue()) }
+            else { extra[key.string] = try reader.readValue() }
         }
     }
 

@@ -27,15 +27,6 @@ enum KnownParameter: CaseIterable {
         }
     }
 
-    /// True when OpenAI's API takes the parameter under this name (so a body holding it can be sent
-    /// on as it is); `top_k`, `max_completion_tokens` and `stop_sequences` are read into other fields.
-    var isOpenAIName: Bool {
-        switch self {
-        case .topK, .maxCompletionTokens, .stopSequences: false
-        default: true
-        }
-    }
-
     /// The parameter a member name read from the body stands for, compared without making a string.
     /// Spelled out (the names again, checked against ``name`` by a test): walking `allCases` built
     /// the array and called a closure per case, five times the cost of these inlined comparisons,

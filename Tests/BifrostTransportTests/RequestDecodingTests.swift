@@ -1,6 +1,5 @@
 @testable import BifrostTransport
 import BifrostPluginKit
-import Foundation
 import Testing
 
 @Suite("OpenAI request bodies read in one pass")
@@ -88,38 +87,5 @@ struct RequestDecodingTests {
             }
             #expect(error?.param == "model", "\(model)")
         }
-    }
-    // MARK: The body kept to be sent on
-
-    @Test func anOpenAIBodyIsKeptWithItsModelValueLocated() throws {
-        let json = #" {"messages":[{"role":"user","content":"hi","x":1}],"model" : "openai/gpt-4o","temperature":0.5,"logit_bias":{"1":2},"stream":false} "#
-        let request = try decode(json)
-        let body = try #require(request.openAIBody)
-        #expect(String(decoding: body.text.bytes, as: UTF8.self) == json.trimmingCharacters(in: .whitespaces))
-        #expect(String(decoding: body.text.source[body.model], as: UTF8.self) == #""openai/gpt-4o""#)
-        var changed = request
-        changed.model = "gpt-4o-mini"  // a fallback or a plugin: the fields are written instead
-        #expect(changed.openAIBody == nil && request.openAIBody != nil)
-        #expect(changed != request)
-        var same = request
-        same.openAIBody = nil
-        #expect(same == request)  // equality is about the fields
-    }
-
-    @Test(arguments: [
-        #""fallbacks":["anthropic/claude"]"#, #""provider":"openai""#, #""params":{"temperature":1}"#,
-        #""stream_options":{"include_usage":true}"#, #""top_k":5"#, #""max_completion_tokens":5"#, #""stop_sequences":["x"]"#,
-        #""stream":true"#, #""tools":[]"#, #""prompt":"x""#, #""text":"x""#, #""input":"x""#,
-    ])
-    func aBodyWithMembersAnUpstreamMustNotGetAsTheyAreIsNotKept(_ member: String) throws {
-        let request = try decode(#"{"model":"openai/gpt-4o","messages":[{"role":"user","content":"hi"}],\#(member)}"#)
-        #expect(request.openAIBody == nil)
-    }
-
-    @Test func aBodyThatIsNotUTF8IsNotKept() throws {
-        var bytes = Array(#"{"model":"openai/gpt-4o","messages":[{"role":"user","content":"a"#.utf8)
-        bytes += [0xFF] + Array(#""}]}"#.utf8)
-        let request = try CompletionRequestDecoder.decode(bytes, kind: .chatCompletion)
-        #expect(request.openAIBody == nil)
     }
 }

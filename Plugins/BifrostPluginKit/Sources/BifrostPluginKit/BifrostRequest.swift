@@ -41,38 +41,29 @@ public struct Fallback: Sendable, Hashable, Codable {
     /// Lowercase provider name, e.g. `openai`.
     public var provider: String {
         get { box.value.provider }
-        _modify { yield &changing().value.provider }
+        _modify { yield &CopyOnWriteBox.unique(&box).value.provider }
     }
     public var model: String {
         get { box.value.model }
-        _modify { yield &changing().value.model }
+        _modify { yield &CopyOnWriteBox.unique(&box).value.model }
     }
     public var input: RequestInput {
         get { box.value.input }
-        _modify { yield &changing().value.input }
+        _modify { yield &CopyOnWriteBox.unique(&box).value.input }
     }
     public var params: ModelParameters {
         get { box.value.params }
-        _modify { yield &changing().value.params }
+        _modify { yield &CopyOnWriteBox.unique(&box).value.params }
     }
     /// Tried in order after the primary fails.
     public var fallbacks: [Fallback] {
         get { box.value.fallbacks }
-        _modify { yield &changing().value.fallbacks }
+        _modify { yield &CopyOnWriteBox.unique(&box).value.fallbacks }
     }
     /// Stream the answer as server-sent events.
     public var stream: Bool {
         get { box.value.stream }
-        _modify { yield &changing().value.stream }
-    }
-
-    /// The client's body in OpenAI's format, while this request holds what was read from it
-    /// unchanged: set last by the gateway's OpenAI routes, cleared by any change to the request. An
-    /// OpenAI-compatible provider sends it on with only `model` replaced, so the members the gateway
-    /// reads loosely or not at all reach the provider exactly as the client wrote them.
-    public var openAIBody: OpenAIRequestBody? {
-        get { box.value.openAIBody }
-        set { CopyOnWriteBox.unique(&box).value.openAIBody = newValue }
+        _modify { yield &CopyOnWriteBox.unique(&box).value.stream }
     }
 
     public init(provider: String, model: String, input: RequestInput, params: ModelParameters = ModelParameters(),
@@ -81,20 +72,12 @@ public struct Fallback: Sendable, Hashable, Codable {
                                     fallbacks: fallbacks, stream: stream))
     }
 
-    /// The box, unique, for a change that makes ``openAIBody`` stale.
-    private mutating func changing() -> CopyOnWriteBox<Fields> {
-        let fields = CopyOnWriteBox.unique(&box)
-        fields.value.openAIBody = nil
-        return fields
-    }
-
-    /// Equal when their fields are, whether or not one kept the client's body.
     public static func == (lhs: BifrostRequest, rhs: BifrostRequest) -> Bool {
-        lhs.box === rhs.box || lhs.box.value.withoutBody == rhs.box.value.withoutBody
+        lhs.box === rhs.box || lhs.box.value == rhs.box.value
     }
 
     public func hash(into hasher: inout Hasher) {
-        box.value.withoutBody.hash(into: &hasher)
+        box.value.hash(into: &hasher)
     }
 
     @usableFromInline struct Fields: Sendable, Hashable {
@@ -104,28 +87,6 @@ public struct Fallback: Sendable, Hashable, Codable {
         var params: ModelParameters
         var fallbacks: [Fallback]
         var stream: Bool
-        var openAIBody: OpenAIRequestBody? = nil
-
-        var withoutBody: Fields {
-            var fields = self
-            fields.openAIBody = nil
-            return fields
-        }
-    }
-}
-
-/// A client's request body in OpenAI's format, kept to be sent on (see ``BifrostRequest/openAIBody``).
-public struct OpenAIRequestBody: Sendable, Hashable {
-    /// The whole body: one JSON object.
-    public let text: JSONText
-    /// Where the value of its `model` member is in `text.source`: the part a provider replaces.
-    public let model: Range<Int>
-
-    public init(text: JSONText, model: Range<Int>) {
-        precondition(text.range.contains(model.lowerBound) && model.upperBound <= text.range.upperBound,
-                     "model value \(model) outside the body \(text.range)")
-        self.text = text
-        self.model = model
     }
 }
 
