@@ -37,8 +37,9 @@ public struct JSONWriter: ~Copyable {
     /// The response in OpenAI's format with `extra_fields`: the provider's body copied when the
     /// response still holds it unchanged (``BifrostResponse/verbatimBody``), else field by field.
     public mutating func write(_ response: BifrostResponse) {
-        if let body = response.verbatimBody {
-            openCopy(of: body)
+        if let body = response.verbatimBody, let members = Self.openObject(body) {
+            separate()
+            copy(members)
         } else {
             writeFields(response)
         }
@@ -56,16 +57,17 @@ public struct JSONWriter: ~Copyable {
         close()
     }
 
-    /// Copies the JSON object `body` without its closing brace (and the whitespace around it), so
-    /// that members can follow.
-    private mutating func openCopy(of body: JSONText) {
-        separate()
+    /// The JSON object `body` without its closing brace (and the whitespace around it), so that
+    /// members can follow; nil when `body` is not an object (a kept body set by hand, say).
+    private static func openObject(_ body: JSONText) -> ArraySlice<UInt8>? {
         func isWhitespace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09 }
         var bytes = body.bytes
+        while let first = bytes.first, isWhitespace(first) { bytes = bytes.dropFirst() }
         while let last = bytes.last, isWhitespace(last) { bytes = bytes.dropLast() }
-        bytes = bytes.dropLast()  // "}"
+        guard bytes.count >= 2, bytes.first == UInt8(ascii: "{"), bytes.last == UInt8(ascii: "}") else { return nil }
+        bytes = bytes.dropLast()
         while let last = bytes.last, isWhitespace(last) { bytes = bytes.dropLast() }
-        copy(bytes)
+        return bytes
     }
 
     /// `{` and every field but `extra_fields`.

@@ -141,6 +141,14 @@ struct JSONWriterTests {
         #expect(json["model"] as? String == "changed" && json["service_tier"] == nil)
     }
 
+    @Test func aKeptBodyThatIsNotAnObjectIsNotCopied() throws {
+        var response = BifrostResponse(id: "c1", object: "chat.completion", created: 7, model: "m",
+                                       extraFields: ExtraFields(provider: "openai", model: "m"))
+        response.verbatimBody = try text("[1,2]")
+        let json = try parse(JSONWriter.encode(response))
+        #expect(json["id"] as? String == "c1" && json["extra_fields"] != nil)
+    }
+
     @Test func deferredChoicesAreCopiedAsTheyCame() throws {
         let choices = #"[{"index":0,"message":{"role":"assistant","content":"Hi","annotations":[]},"logprobs":null,"finish_reason":"stop"}]"#
         var response = BifrostResponse(id: "c1", object: "chat.completion", created: 7, model: "m",

@@ -142,6 +142,19 @@ struct OpenAIResponseDecoderTests {
         #expect(undeferred.deferredChoices == nil && undeferred.choices == response.choices)
     }
 
+    @Test func everyFieldButExtraFieldsDropsTheKeptBodyWhenChanged() throws {
+        let response = try decode(complete)
+        let changes: [(inout BifrostResponse) -> Void] = [
+            { $0.id = "x" }, { $0.object = "x" }, { $0.created = 1 }, { $0.model = "x" }, { $0.choices = [] },
+            { $0.usage = nil }, { $0.systemFingerprint = "x" }, { $0.data = [] }, { $0.deferredChoices = nil },
+        ]
+        for (offset, change) in changes.enumerated() {
+            var changed = response
+            change(&changed)
+            #expect(changed.verbatimBody == nil, "change \(offset)")
+        }
+    }
+
     @Test func equalityAndEncodingSeeDecodedChoices() throws {
         let response = try decode(complete)
         var decoded = response

@@ -108,6 +108,22 @@ struct CachePluginTests {
         #expect(store.usage.entries == 3)
     }
 
+    @Test func memoryStoreCountsTheProviderBodyAnEntryKeeps() async throws {
+        let body = Array(#"{"choices":[{"index":0,"message":{"role":"assistant","content":"hi"},"logprobs":{"content":[]}}]}"#.utf8)
+        var response = BifrostResponse(id: "x", object: "chat.completion", created: 0, model: "m",
+                                       extraFields: ExtraFields(provider: "openai", model: "m"))
+        let range = try #require(body.firstIndex(of: UInt8(ascii: "[")))..<(body.count - 1)
+        response.deferredChoices = DeferredJSON(try #require(JSONText(source: body, range: range))) { _ in [Choice(message: .text("assistant", "hi"))] }
+        response.verbatimBody = JSONText(source: body, range: 0..<body.count)
+        let store = MemoryCacheStore(maxBytes: 1 << 20)
+        let key = try #require(CacheKey(chat()))
+        try await store.put(key, response, ttl: .seconds(60))
+        let decodedSize = try JSONEncoder().encode(response).count
+        #expect(store.usage.bytes == decodedSize + body.count + MemoryCacheStore.entryOverhead)
+        let cached = try #require(try await store.get(key))
+        #expect(cached.verbatimBody == response.verbatimBody)  // a hit is written like the miss was
+    }
+
     @Test func noCacheBypassesTheLookupAndNoStoreAlsoTheStore() async throws {
         let provider = CountingProvider()
         let engine = pluginEngine([provider], plugins: [try CachePlugin()])

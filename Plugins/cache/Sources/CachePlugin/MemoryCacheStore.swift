@@ -26,12 +26,19 @@ public final class MemoryCacheStore: CacheStore {
     }
 
     public func put(_ key: CacheKey, _ response: BifrostResponse, ttl: Duration) async throws {
-        let size = try JSONEncoder().encode(response).count + Self.entryOverhead
+        let size = try JSONEncoder().encode(response).count + Self.keptBodySize(response) + Self.entryOverhead
         let expires = now() + ttl
         state.withLock { $0.put(key, response, size: size, expires: expires) }
     }
 
     public func close() async {}
+
+    /// The provider body a response still holds (to be copied out as it came, so a hit reads like the
+    /// miss did), which the entry keeps alive: choices, vectors and the whole body share one buffer.
+    static func keptBodySize(_ response: BifrostResponse) -> Int {
+        max(response.verbatimBody?.source.count ?? 0, response.deferredChoices?.text.source.count ?? 0,
+            response.deferredData?.text.source.count ?? 0)
+    }
 
     /// Bytes held now, and the number of entries.
     public var usage: (bytes: Int, entries: Int) { state.withLock { ($0.bytes, $0.index.count) } }
