@@ -60,13 +60,19 @@ struct OpenAIResponseDecoder {
         guard let choices else { return response }
         let body = id != nil && object != nil && created != nil && model != nil && !hasExtraFields
             ? JSONText(source: bytes, range: start..<reader.offset) : nil
-        guard let text = body.map({ JSONText(choices, within: $0) }) ?? JSONText(source: bytes, range: choices) else {
+        guard let text = Self.keptText(choices, of: bytes, body: body) else {
             response.choices = Self.choices(bytes, choices)  // not UTF-8: decoding repairs it
             return response
         }
         response.deferredChoices = DeferredJSON(text) { Self.choices($0.source, $0.range) }
         response.verbatimBody = body
         return response
+    }
+
+    /// The text of the member value at `range` of `bytes`: sliced from the kept `body` (checked as
+    /// UTF-8 already), else checked on its own; nil when it is not UTF-8 and must be decoded instead.
+    private static func keptText(_ range: Range<Int>, of bytes: [UInt8], body: JSONText?) -> JSONText? {
+        body.map { JSONText(range, within: $0) } ?? JSONText(source: bytes, range: range)
     }
 
     /// The `choices` array at `range` of `bytes`, already checked to be valid JSON: members of the
@@ -186,7 +192,7 @@ struct OpenAIResponseDecoder {
         var response = BifrostResponse(id: "", object: "list", created: now, model: model ?? request.model, usage: usage,
                                        extraFields: ExtraFields(provider: provider, model: request.model))
         let body = object != nil && model != nil && !hasExtraFields ? JSONText(source: bytes, range: start..<reader.offset) : nil
-        guard let text = body.map({ JSONText(data, within: $0) }) ?? JSONText(source: bytes, range: data) else {
+        guard let text = Self.keptText(data, of: bytes, body: body) else {
             response.data = Self.embeddings(bytes, data)  // not UTF-8: decoded, so the bad bytes (in strings) are not copied
             return response
         }
