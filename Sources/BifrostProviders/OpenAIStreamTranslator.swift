@@ -9,6 +9,10 @@ import BifrostPluginKit
 /// - An `{"error": ...}` event is thrown, never relayed as an empty chunk.
 /// - With `skipsEmptyChunks` (Azure), chunks with neither choices nor usage (Azure's opening
 ///   `prompt_filter_results`) yield nothing.
+/// - A chunk keeps its event as sent (``BifrostResponse/verbatimBody``) when it has `id`, `object`,
+///   `created` and `model` and no `extra_fields`, so OpenAI-format clients get the members the gateway
+///   does not model (`logprobs`, `reasoning_content`, `service_tier`, ...) as the provider sent them.
+///   The decoded choices, which other dialects and the stream's assembly read, carry the call ids.
 struct OpenAIStreamTranslator: StreamTranslator {
     let provider: String
     let model: String
@@ -46,9 +50,15 @@ struct OpenAIStreamTranslator: StreamTranslator {
         }
         let usage = OpenAICodec.usage(value["usage"])
         if skipsEmptyChunks && choices.isEmpty && usage == nil { return nil }
-        return BifrostResponse(id: value["id"]?.stringValue ?? "", object: value["object"]?.stringValue ?? "chat.completion.chunk",
-                               created: OpenAICodec.integer(value["created"]) ?? 0, model: value["model"]?.stringValue ?? model,
-                               choices: choices, usage: usage, extraFields: ExtraFields(provider: provider, model: model))
+        let id = value["id"]?.stringValue, object = value["object"]?.stringValue
+        let created = OpenAICodec.integer(value["created"]), chunkModel = value["model"]?.stringValue
+        var chunk = BifrostResponse(id: id ?? "", object: object ?? "chat.completion.chunk", created: created ?? 0,
+                                    model: chunkModel ?? model, choices: choices, usage: usage,
+                                    extraFields: ExtraFields(provider: provider, model: model))
+        if id != nil && object != nil && created != nil && chunkModel != nil && value["extra_fields"] == nil {
+            chunk.verbatimBody = JSONText(source: event, range: event.indices)  // nil when not UTF-8: written from the fields
+        }
+        return chunk
     }
 
     private static let done: [UInt8] = Array("[DONE]".utf8)

@@ -1,3 +1,4 @@
+import BifrostCore
 import BifrostPluginKit
 import Testing
 
@@ -63,6 +64,36 @@ struct OpenAIStreamTranslatorTests {
         #expect(skipping.count == 1)
         #expect(skipping.first?.usage?.totalTokens == 5)
         #expect(try translateAll(events).chunks.count == 2)
+    }
+
+    @Test func chunkKeepsItsEventSoMembersTheGatewayDoesNotModelReachTheClient() throws {
+        let event = #"{"id":"c","object":"chat.completion.chunk","created":1,"model":"deepseek-r1","service_tier":"default","choices":[{"index":0,"delta":{"reasoning_content":"Think.","content":"Hi"},"logprobs":{"content":[{"token":"Hi","logprob":-0.1}]}}]}"#
+        let chunk = try #require(try translateAll([event]).chunks.first)
+        #expect(chunk.verbatimBody?.bytes.elementsEqual(event.utf8) == true)
+        #expect(chunk.choices.first?.delta?.content == .text("Hi"))
+        let written = String(decoding: JSONWriter.encode(chunk), as: UTF8.self)
+        #expect(written == event.dropLast() + #","extra_fields":{"provider":"openai","model":"gpt-4o"}}"#)
+    }
+
+    @Test func toolCallPiecesGoOutAsSentWhileTheDecodedOnesCarryTheirCallsID() throws {
+        let chunk = try #require(try translateAll(Array(Self.toolEvents[0...1])).chunks.last)
+        #expect(chunk.choices.first?.delta?.toolCalls?.first?.id == "call_a")
+        let written = String(decoding: JSONWriter.encode(chunk), as: UTF8.self)
+        #expect(written.hasPrefix(Self.toolEvents[1].dropLast() + ","))
+        #expect(!written.contains("call_a"))
+    }
+
+    @Test func chunkWithoutEveryTopLevelMemberOrWithExtraFieldsIsWrittenFromItsFields() throws {
+        let events = [
+            #"{"id":"c","choices":[{"index":0,"delta":{"content":"a"}}]}"#,
+            #"{"id":"c","object":"chat.completion.chunk","created":1,"model":"m","extra_fields":{"provider":"x"},"choices":[]}"#,
+        ]
+        let chunks = try translateAll(events).chunks
+        #expect(chunks.count == 2)
+        #expect(chunks.allSatisfy { $0.verbatimBody == nil })
+        let written = String(decoding: JSONWriter.encode(chunks[1]), as: UTF8.self)
+        #expect(written.contains(#""extra_fields":{"provider":"openai","model":"gpt-4o"}"#))
+        #expect(!written.contains(#""provider":"x""#))
     }
 
     @Test func errorEventIsThrown() {
