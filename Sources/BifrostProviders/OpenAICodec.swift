@@ -27,7 +27,9 @@ enum OpenAICodec {
         }
         number("temperature", params.temperature)
         number("top_p", params.topP)
-        if let maxTokens = params.maxTokens { writer.member("max_tokens", maxTokens) }
+        if let maxTokens = params.maxTokens {
+            writer.member(params.maxTokensField == .maxCompletionTokens ? "max_completion_tokens" : "max_tokens", maxTokens)
+        }
         if let stop = params.stop {
             writer.key("stop")
             writer.array(stop) { $0.string($1) }

@@ -62,7 +62,12 @@ enum MessageConversion {
         params.topP = try number(.topP)
         params.topK = try integer(.topK)
         let maxCompletionTokens = try integer(.maxCompletionTokens)
-        params.maxTokens = try integer(.maxTokens) ?? maxCompletionTokens
+        if let maxTokens = try integer(.maxTokens) {
+            params.maxTokens = maxTokens
+        } else if let maxCompletionTokens {
+            params.maxTokens = maxCompletionTokens
+            params.maxTokensField = .maxCompletionTokens
+        }
         params.presencePenalty = try number(.presencePenalty)
         params.frequencyPenalty = try number(.frequencyPenalty)
         params.seed = try integer(.seed)

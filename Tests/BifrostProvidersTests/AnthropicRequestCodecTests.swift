@@ -32,6 +32,13 @@ struct AnthropicRequestCodecTests {
         }
     }
 
+    @Test func aLimitNamedMaxCompletionTokensIsAnthropicsMaxTokens() throws {
+        let params = ModelParameters(maxTokens: 300, maxTokensField: .maxCompletionTokens)
+        let sent = try body(chatRequest("anthropic", "claude", [.text("user", "Hi")], params: params), stream: false)
+        #expect(sent["max_tokens"] as? Int == 300)
+        #expect(sent["max_completion_tokens"] == nil)
+    }
+
     @Test func samplingParametersStopSequencesAndStream() throws {
         let params = ModelParameters(temperature: 0.3, topP: 0.9, topK: 40, maxTokens: 200, stop: ["END", "STOP"],
                                      presencePenalty: 1, seed: 7, user: "user-42")

@@ -101,6 +101,17 @@ extension LiveGatewayTests {
             #expect(upstreamBody["stream"] == nil)
         }
 
+        @Test func maxCompletionTokensReachesOpenAIUnderItsOwnName() throws {
+            let upstream = try CapturingUpstream()
+            let gateway = try TestGateway(providers: #"{"openai": {"keys": [{"value": "k"}], "network_config": {"base_url": "https://localhost:\#(upstream.server.port)"}}}"#)
+            let response = try gateway.post("/v1/chat/completions", #"{"model":"openai/o3-mini","messages":[{"role":"user","content":"hi"}],"max_completion_tokens":300}"#)
+            #expect(response.status == 200)
+            let request = try #require(upstream.last)
+            let sent = try #require(jsonObject(String(decoding: request.body, as: UTF8.self)))
+            #expect(sent["max_completion_tokens"] as? Int == 300)
+            #expect(sent["max_tokens"] == nil)
+        }
+
         @Test func membersTheGatewayDoesNotModelReachTheClientAsTheProviderSentThem() throws {
             let upstream = try CapturingUpstream(body: #"{"id":"chatcmpl-9","object":"chat.completion","created":1,"model":"gpt-4o-mini","service_tier":"flex","choices":[{"index":0,"message":{"role":"assistant","content":"Zürich","refusal":null,"annotations":[]},"logprobs":null,"finish_reason":"stop"}],"usage":{"prompt_tokens":5,"completion_tokens":1,"total_tokens":6,"prompt_tokens_details":{"cached_tokens":2}}}"#)
             let gateway = try TestGateway(providers: #"{"openai": {"keys": [{"value": "sk-1"}], "network_config": {"base_url": "https://localhost:\#(upstream.server.port)"}}}"#)
@@ -117,6 +128,18 @@ extension LiveGatewayTests {
             let messages = try gateway.post("/anthropic/v1/messages", #"{"model":"openai/gpt-4o-mini","max_tokens":10,"messages":[{"role":"user","content":"hi"}]}"#)
             let content = (jsonObject(messages.bodyText)?["content"] as? [[String: Any]])?.first
             #expect(content?["text"] as? String == "Zürich")
+        }
+
+        @Test func streamedChunksKeepTheMembersTheGatewayDoesNotModel() throws {
+            let chunk = #"{"id":"c1","object":"chat.completion.chunk","created":1,"model":"deepseek-r1","system_fingerprint":"fp_1","choices":[{"index":0,"delta":{"role":"assistant","reasoning_content":"Thinking.","content":"Hi"},"logprobs":{"content":[{"token":"Hi","logprob":-0.25,"top_logprobs":[]}]},"finish_reason":null}]}"#
+            let upstream = try CapturingUpstream(body: "data: \(chunk)\n\ndata: [DONE]\n\n")
+            let gateway = try TestGateway(providers: #"{"openrouter": {"keys": [{"value": "k"}], "network_config": {"base_url": "https://localhost:\#(upstream.server.port)"}}}"#)
+            let response = try gateway.post("/v1/chat/completions", #"{"model":"openrouter/deepseek-r1","stream":true,"messages":[{"role":"user","content":"hi"}]}"#)
+            #expect(response.status == 200)
+            let events = response.bodyText.components(separatedBy: "\n\n").filter { !$0.isEmpty }
+            #expect(events.count == 2)
+            #expect(events.first == "data: " + chunk.dropLast() + #","extra_fields":{"provider":"openrouter","model":"deepseek-r1"}}"#)
+            #expect(events.last == "data: [DONE]")
         }
 
         @Test(arguments: ["openai", "groq", "mistral", "openrouter", "cerebras", "parasail", "sgl", "ollama", "inhouse"])

@@ -1,5 +1,6 @@
 @testable import BifrostTransport
 import BifrostPluginKit
+import Foundation
 import Testing
 
 @Suite("OpenAI request bodies read in one pass")
@@ -28,6 +29,27 @@ struct RequestDecodingTests {
         #expect(request.params.temperature == 0.7 && request.params.maxTokens == 64)
         #expect(request.params.extra == ["logit_bias": .object(["50256": .number(-100)])])
         #expect(request.fallbacks == [Fallback(provider: "anthropic", model: "claude-3-5-haiku-latest")])
+    }
+
+    @Test func theTokenLimitKeepsTheNameTheClientGaveIt() throws {
+        let newer = try decode(#"{"model":"openai/o3-mini","messages":[{"role":"user","content":"hi"}],"max_completion_tokens":300}"#)
+        #expect(newer.params.maxTokens == 300 && newer.params.maxTokensField == .maxCompletionTokens)
+        let older = try decode(#"{"model":"openai/gpt-4o","messages":[{"role":"user","content":"hi"}],"max_tokens":30}"#)
+        #expect(older.params.maxTokens == 30 && older.params.maxTokensField == .maxTokens)
+        let both = try decode(#"{"model":"openai/gpt-4o","messages":[{"role":"user","content":"hi"}],"max_completion_tokens":300,"max_tokens":30}"#)
+        #expect(both.params.maxTokens == 30 && both.params.maxTokensField == .maxTokens)
+        let nested = try decode(#"{"provider":"openai","model":"o3-mini","messages":[{"role":"user","content":"hi"}],"params":{"max_completion_tokens":7}}"#)
+        #expect(nested.params.maxTokens == 7 && nested.params.maxTokensField == .maxCompletionTokens)
+    }
+
+    @Test func parametersEncodeTheLimitUnderItsNameAndDecodeBackEqual() throws {
+        let params = ModelParameters(temperature: 0.5, maxTokens: 300, maxTokensField: .maxCompletionTokens, extra: ["x": .bool(true)])
+        let json = try JSONEncoder().encode(params)
+        let object = try #require(try JSONSerialization.jsonObject(with: json) as? [String: Any])
+        #expect(object["max_completion_tokens"] as? Int == 300 && object["max_tokens"] == nil)
+        #expect(try JSONDecoder().decode(ModelParameters.self, from: json) == params)
+        let plain = ModelParameters(maxTokens: 30)
+        #expect(try JSONDecoder().decode(ModelParameters.self, from: try JSONEncoder().encode(plain)) == plain)
     }
 
     @Test(arguments: [#"{"model":5,"x":[1,}"#, #"{"model":"openai/x","messages":[{"role":"user","content":"\q"}]}"#, "[1,", "",

@@ -95,7 +95,10 @@ public struct ModelParameters: Sendable, Hashable, Codable {
     public var temperature: Double?
     public var topP: Double?
     public var topK: Int?
+    /// The token limit, whichever of OpenAI's names the client gave it.
     public var maxTokens: Int?
+    /// The OpenAI member the limit is sent in: the name the client used.
+    public var maxTokensField: MaxTokensField
     public var stop: [String]?
     public var presencePenalty: Double?
     public var frequencyPenalty: Double?
@@ -109,13 +112,14 @@ public struct ModelParameters: Sendable, Hashable, Codable {
     public var extra: [String: JSONValue]
 
     public init(temperature: Double? = nil, topP: Double? = nil, topK: Int? = nil, maxTokens: Int? = nil,
-                stop: [String]? = nil, presencePenalty: Double? = nil, frequencyPenalty: Double? = nil,
+                maxTokensField: MaxTokensField = .maxTokens, stop: [String]? = nil, presencePenalty: Double? = nil, frequencyPenalty: Double? = nil,
                 responseFormat: JSONValue? = nil, tools: [Tool]? = nil, toolChoice: ToolChoice? = nil,
                 parallelToolCalls: Bool? = nil, seed: Int? = nil, user: String? = nil, extra: [String: JSONValue] = [:]) {
         self.temperature = temperature
         self.topP = topP
         self.topK = topK
         self.maxTokens = maxTokens
+        self.maxTokensField = maxTokensField
         self.stop = stop
         self.presencePenalty = presencePenalty
         self.frequencyPenalty = frequencyPenalty
@@ -130,7 +134,8 @@ public struct ModelParameters: Sendable, Hashable, Codable {
 
     enum CodingKeys: String, CodingKey {
         case temperature, stop, tools, seed, user, extra
-        case topP = "top_p", topK = "top_k", maxTokens = "max_tokens", presencePenalty = "presence_penalty"
+        case topP = "top_p", topK = "top_k", maxTokens = "max_tokens", maxCompletionTokens = "max_completion_tokens"
+        case presencePenalty = "presence_penalty"
         case frequencyPenalty = "frequency_penalty", responseFormat = "response_format", toolChoice = "tool_choice"
         case parallelToolCalls = "parallel_tool_calls"
     }
@@ -140,7 +145,10 @@ public struct ModelParameters: Sendable, Hashable, Codable {
         temperature = try container.decodeIfPresent(Double.self, forKey: .temperature)
         topP = try container.decodeIfPresent(Double.self, forKey: .topP)
         topK = try container.decodeIfPresent(Int.self, forKey: .topK)
-        maxTokens = try container.decodeIfPresent(Int.self, forKey: .maxTokens)
+        let maxTokens = try container.decodeIfPresent(Int.self, forKey: .maxTokens)
+        let maxCompletionTokens = try container.decodeIfPresent(Int.self, forKey: .maxCompletionTokens)
+        self.maxTokens = maxTokens ?? maxCompletionTokens
+        maxTokensField = maxTokens == nil && maxCompletionTokens != nil ? .maxCompletionTokens : .maxTokens
         stop = try container.decodeIfPresent([String].self, forKey: .stop)
         presencePenalty = try container.decodeIfPresent(Double.self, forKey: .presencePenalty)
         frequencyPenalty = try container.decodeIfPresent(Double.self, forKey: .frequencyPenalty)
@@ -152,6 +160,32 @@ public struct ModelParameters: Sendable, Hashable, Codable {
         user = try container.decodeIfPresent(String.self, forKey: .user)
         extra = try container.decodeIfPresent([String: JSONValue].self, forKey: .extra) ?? [:]
     }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encodeIfPresent(temperature, forKey: .temperature)
+        try container.encodeIfPresent(topP, forKey: .topP)
+        try container.encodeIfPresent(topK, forKey: .topK)
+        try container.encodeIfPresent(maxTokens, forKey: maxTokensField == .maxCompletionTokens ? .maxCompletionTokens : .maxTokens)
+        try container.encodeIfPresent(stop, forKey: .stop)
+        try container.encodeIfPresent(presencePenalty, forKey: .presencePenalty)
+        try container.encodeIfPresent(frequencyPenalty, forKey: .frequencyPenalty)
+        try container.encodeIfPresent(responseFormat, forKey: .responseFormat)
+        try container.encodeIfPresent(tools, forKey: .tools)
+        try container.encodeIfPresent(toolChoice, forKey: .toolChoice)
+        try container.encodeIfPresent(parallelToolCalls, forKey: .parallelToolCalls)
+        try container.encodeIfPresent(seed, forKey: .seed)
+        try container.encodeIfPresent(user, forKey: .user)
+        try container.encode(extra, forKey: .extra)
+    }
+}
+
+/// Which of OpenAI's names carries a request's token limit. `max_completion_tokens` is the newer one
+/// and the only one its reasoning models (o1, o3, gpt-5) accept; providers with a single name for
+/// the limit ignore this.
+public enum MaxTokensField: String, Sendable, Hashable, Codable {
+    case maxTokens = "max_tokens"
+    case maxCompletionTokens = "max_completion_tokens"
 }
 
 /// A function the model may call.

@@ -96,7 +96,7 @@ struct CanonicalWriter {
         optional(params.temperature) { $0.number($1) }
         optional(params.topP) { $0.number($1) }
         optional(params.topK) { $0.number(Double($1)) }
-        optional(params.maxTokens) { $0.number(Double($1)) }
+        optional(params.maxTokens) { $0.number(Double($1)) }  // not maxTokensField: either name sets this limit
         optional(params.stop) { writer, stop in writer.count(stop.count); for item in stop { writer.string(item) } }
         optional(params.presencePenalty) { $0.number($1) }
         optional(params.frequencyPenalty) { $0.number($1) }
