@@ -50,6 +50,30 @@ struct CacheRedisTests {
         await replicaB.shutdown()
     }
 
+    @Test func aHitKeepsTheProviderBodyAndOlderEntriesStillRead() async throws {
+        let server = try TestRedisServer()
+        let client = try EventLoopRedisClient(configuration: RedisConfiguration(url: server.url()), group: CacheTestLoops.replicaA)
+        let store = RedisCacheStore(client: client, prefix: "test:")
+        let body = Array(#"{"id":"x","object":"chat.completion","created":1,"model":"m","service_tier":"flex","choices":[{"index":0,"message":{"role":"assistant","content":"hi"}}]}"#.utf8)
+        var response = BifrostResponse(id: "x", object: "chat.completion", created: 1, model: "m",
+                                       choices: [Choice(message: .text("assistant", "hi"))],
+                                       extraFields: ExtraFields(provider: "openai", model: "m"))
+        response.verbatimBody = JSONText(source: body, range: body.indices)
+        let kept = try #require(CacheKey(chat(text: "kept")))
+        try await store.put(kept, response, ttl: .seconds(60))
+        let hit = try #require(try await store.get(kept))
+        #expect(hit == response)
+        #expect(hit.verbatimBody?.bytes.elementsEqual(body) == true)  // service_tier included
+
+        // An entry written from fields alone (no kept body, or by an earlier version) reads as before.
+        let plain = try #require(CacheKey(chat(text: "plain")))
+        try await store.put(plain, BifrostResponse(id: "y", object: "chat.completion", created: 2, model: "m",
+                                                   extraFields: ExtraFields(provider: "openai", model: "m")), ttl: .seconds(60))
+        let read = try #require(try await store.get(plain))
+        #expect(read.id == "y" && read.verbatimBody == nil)
+        await store.close()
+    }
+
     @Test func redisDownIsAMissAndNeverAHang() async throws {
         let server = try TestRedisServer()
         let provider = CountingProvider()

@@ -3,6 +3,10 @@ import Foundation
 
 /// Entries in Redis as JSON under `<prefix>cache:<sha256 hex>`, with the TTL set by Redis
 /// (`SET ... PX`), so every replica sharing the Redis shares the cache.
+///
+/// An entry is the response's fields (Codable), wrapped as `{"response": fields, "body": body}` when
+/// the response still holds the provider's body (``BifrostResponse/verbatimBody``): a hit is then
+/// written like the miss was, members the gateway does not model included, as the memory store does.
 public final class RedisCacheStore: CacheStore {
     private let client: any RedisClient
     private let prefix: String
@@ -16,18 +20,44 @@ public final class RedisCacheStore: CacheStore {
 
     public func get(_ key: CacheKey) async throws -> BifrostResponse? {
         switch try await client.send(bytes: [Array("GET".utf8), redisKey(key)]) {
-        case .bulk(let bytes?): return try JSONDecoder().decode(BifrostResponse.self, from: Data(bytes))
+        case .bulk(let bytes?): return try Self.response(fromEntry: bytes)
         default: return nil
         }
     }
 
     public func put(_ key: CacheKey, _ response: BifrostResponse, ttl: Duration) async throws {
         let milliseconds = max(1, ttl.components.seconds * 1000 + ttl.components.attoseconds / 1_000_000_000_000_000)
-        let value = Array(try JSONEncoder().encode(response))
+        let value = try Self.entry(response)
         _ = try await client.send(bytes: [Array("SET".utf8), redisKey(key), value, Array("PX".utf8), Array("\(milliseconds)".utf8)])
     }
 
     public func close() async {
         await client.close()
+    }
+
+    static func entry(_ response: BifrostResponse) throws -> [UInt8] {
+        let fields = try JSONEncoder().encode(response)
+        guard let body = response.verbatimBody else { return Array(fields) }
+        var entry = Array(#"{"response":"#.utf8)
+        entry.append(contentsOf: fields)
+        entry.append(contentsOf: #","body":"#.utf8)
+        entry.append(contentsOf: body.bytes)
+        entry.append(UInt8(ascii: "}"))
+        return entry
+    }
+
+    static func response(fromEntry bytes: [UInt8]) throws -> BifrostResponse {
+        var fields: Range<Int>?, body: Range<Int>?
+        try JSONReader.read(bytes) { reader in
+            try reader.readObject { reader, key in
+                if key.is("response") { fields = try reader.skipValueRange() }
+                else if key.is("body") { body = try reader.skipValueRange() }
+                else { try reader.skipValue() }
+            }
+        }
+        guard let fields, let body else { return try JSONDecoder().decode(BifrostResponse.self, from: Data(bytes)) }
+        var response = try JSONDecoder().decode(BifrostResponse.self, from: Data(bytes[fields]))
+        response.verbatimBody = JSONText(source: bytes, range: body)
+        return response
     }
 }
