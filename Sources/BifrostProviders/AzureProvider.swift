@@ -34,11 +34,12 @@ public struct AzureProvider: Provider {
 
     public func complete(_ request: BifrostRequest, key: ProviderKey, context: BifrostContext) async throws -> BifrostResponse {
         try await upstream.openAICompletion(request, to: try endpoint(for: request), key: key, context: context,
-                                            sendBackRawResponse: config.sendBackRawResponse)
+                                            sendBackRawResponse: config.sendBackRawResponse, tokenLimit: .clients)
     }
 
     public func stream(_ request: BifrostRequest, key: ProviderKey, context: BifrostContext) async throws -> BifrostStream {
         // Azure opens with a chunk of prompt_filter_results only: nothing for the client.
-        try await upstream.openAIStream(request, to: try endpoint(for: request), key: key, context: context, skipsEmptyChunks: true)
+        try await upstream.openAIStream(request, to: try endpoint(for: request), key: key, context: context, skipsEmptyChunks: true,
+                                        tokenLimit: .clients)
     }
 }

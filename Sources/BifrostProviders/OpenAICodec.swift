@@ -4,8 +4,19 @@ import BifrostPluginKit
 /// OpenAI's wire format, written without Codable: request bodies from a ``BifrostRequest``; usage
 /// and integers from parsed stream chunks. Whole responses are read by ``OpenAIResponseDecoder``.
 enum OpenAICodec {
-    /// The request body: known parameters by name, then `extra` parameters untouched.
-    static func requestBody(_ request: BifrostRequest, stream: Bool) -> [UInt8] {
+    /// The member a provider takes a chat request's token limit in.
+    enum TokenLimitName: Sendable {
+        /// `max_tokens`, which every OpenAI-compatible server accepts.
+        case maxTokens
+        /// The name the client used (``ModelParameters/maxTokensField``): for OpenAI, Azure and custom
+        /// endpoints, where reasoning models take only `max_completion_tokens` and older models or API
+        /// versions only `max_tokens`.
+        case clients
+    }
+
+    /// The request body: known parameters by name, then `extra` parameters untouched. Text
+    /// completions always name the limit `max_tokens` (the legacy API has no other).
+    static func requestBody(_ request: BifrostRequest, stream: Bool, tokenLimit: TokenLimitName = .maxTokens) -> [UInt8] {
         var writer = JSONWriter(capacity: 512)
         writer.open()
         writer.member("model", request.model)
@@ -28,7 +39,9 @@ enum OpenAICodec {
         number("temperature", params.temperature)
         number("top_p", params.topP)
         if let maxTokens = params.maxTokens {
-            writer.member(params.maxTokensField == .maxCompletionTokens ? "max_completion_tokens" : "max_tokens", maxTokens)
+            let completionTokens = tokenLimit == .clients && params.maxTokensField == .maxCompletionTokens
+                && request.input.kind == .chatCompletion
+            writer.member(completionTokens ? "max_completion_tokens" : "max_tokens", maxTokens)
         }
         if let stop = params.stop {
             writer.key("stop")

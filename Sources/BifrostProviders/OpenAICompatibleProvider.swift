@@ -11,6 +11,9 @@ public struct OpenAICompatibleProvider: Provider {
     public let baseURL: String
     private let config: ProviderConfig
     private let upstream: UpstreamCall
+    /// OpenAI itself and custom endpoints get the limit under the client's name; the built-in
+    /// compatible providers, `max_tokens` (Mistral rejects `max_completion_tokens`, Ollama ignores it).
+    private let tokenLimit: OpenAICodec.TokenLimitName
     /// The parsed URL of each kind of call (or why the base URL is unusable), made once.
     private let endpoints: Endpoints
 
@@ -35,6 +38,7 @@ public struct OpenAICompatibleProvider: Provider {
         let base = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
         self.baseURL = base
         self.config = config
+        tokenLimit = name == "openai" || ProviderCatalog.isCustomOpenAICompatible(name) ? .clients : .maxTokens
         let upstream = UpstreamCall(provider: name, client: client, config: config, keyHeader: .bearer)
         self.upstream = upstream
         func endpoint(_ kind: RequestKind) -> Result<ParsedURL, BifrostError> {
@@ -64,10 +68,11 @@ public struct OpenAICompatibleProvider: Provider {
 
     public func complete(_ request: BifrostRequest, key: ProviderKey, context: BifrostContext) async throws -> BifrostResponse {
         try await upstream.openAICompletion(request, to: try endpoints[request.input.kind].get(), key: key, context: context,
-                                            sendBackRawResponse: config.sendBackRawResponse)
+                                            sendBackRawResponse: config.sendBackRawResponse, tokenLimit: tokenLimit)
     }
 
     public func stream(_ request: BifrostRequest, key: ProviderKey, context: BifrostContext) async throws -> BifrostStream {
-        try await upstream.openAIStream(request, to: try endpoints[request.input.kind].get(), key: key, context: context)
+        try await upstream.openAIStream(request, to: try endpoints[request.input.kind].get(), key: key, context: context,
+                                        tokenLimit: tokenLimit)
     }
 }

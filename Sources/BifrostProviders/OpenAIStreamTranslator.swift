@@ -10,9 +10,10 @@ import BifrostPluginKit
 /// - With `skipsEmptyChunks` (Azure), chunks with neither choices nor usage (Azure's opening
 ///   `prompt_filter_results`) yield nothing.
 /// - A chunk keeps its event as sent (``BifrostResponse/verbatimBody``) when it has `id`, `object`,
-///   `created` and `model` and no `extra_fields`, so OpenAI-format clients get the members the gateway
-///   does not model (`logprobs`, `reasoning_content`, `service_tier`, ...) as the provider sent them.
-///   The decoded choices, which other dialects and the stream's assembly read, carry the call ids.
+///   `created`, `model` and a `choices` array, no `extra_fields`, and no line break (an event spread
+///   over several `data:` lines could not go out as one), so OpenAI-format clients get the members the
+///   gateway does not model (`logprobs`, `reasoning_content`, `service_tier`, ...) as the provider sent
+///   them. The decoded choices, which other dialects and the stream's assembly read, carry the call ids.
 struct OpenAIStreamTranslator: StreamTranslator {
     let provider: String
     let model: String
@@ -55,7 +56,8 @@ struct OpenAIStreamTranslator: StreamTranslator {
         var chunk = BifrostResponse(id: id ?? "", object: object ?? "chat.completion.chunk", created: created ?? 0,
                                     model: chunkModel ?? model, choices: choices, usage: usage,
                                     extraFields: ExtraFields(provider: provider, model: model))
-        if id != nil && object != nil && created != nil && chunkModel != nil && value["extra_fields"] == nil {
+        if id != nil && object != nil && created != nil && chunkModel != nil, case .array? = value["choices"],
+           value["extra_fields"] == nil, !event.contains(where: { $0 == 0x0A || $0 == 0x0D }) {
             chunk.verbatimBody = JSONText(source: event, range: event.indices)  // nil when not UTF-8: written from the fields
         }
         return chunk

@@ -14,6 +14,12 @@ public enum ProviderCatalog {
         "parasail": "https://api.parasail.io",
     ]
 
+    /// Whether `name` is a provider declared in config (`custom_provider_config`) rather than one of
+    /// the built-in OpenAI-compatible ones.
+    static func isCustomOpenAICompatible(_ name: String) -> Bool {
+        openAICompatibleDefaults[name] == nil && name != "sgl"
+    }
+
     /// Anthropic's default base URL (overridable with `network_config.base_url`).
     public static let anthropicDefault = "https://api.anthropic.com"
 
@@ -39,7 +45,7 @@ public enum ProviderCatalog {
             default:
                 break
             }
-            let speaksOpenAI = openAICompatibleDefaults[name] != nil || name == "sgl" || config.baseProviderType == "openai"
+            let speaksOpenAI = !isCustomOpenAICompatible(name) || config.baseProviderType == "openai"
             guard speaksOpenAI, let base = config.network.baseURL ?? openAICompatibleDefaults[name] else { return nil }
             return OpenAICompatibleProvider(name: name, baseURL: base, client: client, config: config)
         }

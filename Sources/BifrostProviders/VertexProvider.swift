@@ -96,7 +96,8 @@ public struct VertexProvider: Provider {
             return try await upstream.anthropicStream(request, to: endpoint, key: token, context: context,
                                                       vertexVersion: Self.anthropicVersion)
         }
-        return try await upstream.openAIStream(googleModel(request), to: endpoint, key: token, context: context)
+        return try await upstream.openAIStream(googleModel(request), to: endpoint, key: token, context: context,
+                                               reportedModel: request.model)
     }
 
     /// Vertex's OpenAI-compatible endpoint names Google's models `google/<model>`.

@@ -24,7 +24,7 @@ enum CompletionRequestDecoder {
         let input = try self.input(fields, kind: kind)
         var params = try MessageConversion.parameters(fields.known, extra: fields.extra)
         if case .object(let nested)? = fields.params {
-            params = try merge(params, with: nested)
+            params = try merge(fields.known, extra: fields.extra, with: nested)
         }
         var stream = false
         if let value = fields.stream {
@@ -187,10 +187,14 @@ enum CompletionRequestDecoder {
         }
     }
 
-    /// Bifrost's original body: parameters nested under `params` (they win over top-level ones).
-    private static func merge(_ params: ModelParameters, with nested: [String: JSONValue]) throws(RequestValidationError) -> ModelParameters {
-        let extra = params.extra.merging(nested.filter { KnownParameter(name: $0.key) == nil }) { first, _ in first }
-        return try MessageConversion.parameters(KnownParameters(nested), extra: extra)
+    /// Bifrost's original body: parameters nested under `params`, which win over top-level ones of the
+    /// same name (the others stay).
+    private static func merge(_ topLevel: KnownParameters, extra: [String: JSONValue],
+                              with nested: [String: JSONValue]) throws(RequestValidationError) -> ModelParameters {
+        var known = topLevel
+        known.add(contentsOf: KnownParameters(nested))
+        let extra = extra.merging(nested.filter { KnownParameter(name: $0.key) == nil }) { _, fromParams in fromParams }
+        return try MessageConversion.parameters(known, extra: extra)
     }
 
     static func fallbacks(_ value: JSONValue?) throws(RequestValidationError) -> [Fallback] {

@@ -78,6 +78,11 @@ struct KnownParameters {
         members.append((parameter, value))
     }
 
+    /// Adds `other`'s members after these, so that its values win.
+    mutating func add(contentsOf other: KnownParameters) {
+        members.append(contentsOf: other.members)
+    }
+
     /// The value given last for `parameter`.
     subscript(parameter: KnownParameter) -> JSONValue? {
         members.last { $0.parameter == parameter }?.value

@@ -62,12 +62,9 @@ enum MessageConversion {
         params.topP = try number(.topP)
         params.topK = try integer(.topK)
         let maxCompletionTokens = try integer(.maxCompletionTokens)
-        if let maxTokens = try integer(.maxTokens) {
-            params.maxTokens = maxTokens
-        } else if let maxCompletionTokens {
-            params.maxTokens = maxCompletionTokens
-            params.maxTokensField = .maxCompletionTokens
-        }
+        let maxTokens = try integer(.maxTokens)
+        params.maxTokens = maxCompletionTokens ?? maxTokens  // given both, the newer name wins, as with OpenAI
+        if maxCompletionTokens != nil { params.maxTokensField = .maxCompletionTokens }
         params.presencePenalty = try number(.presencePenalty)
         params.frequencyPenalty = try number(.frequencyPenalty)
         params.seed = try integer(.seed)

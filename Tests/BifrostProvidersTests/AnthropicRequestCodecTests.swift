@@ -33,7 +33,8 @@ struct AnthropicRequestCodecTests {
     }
 
     @Test func aLimitNamedMaxCompletionTokensIsAnthropicsMaxTokens() throws {
-        let params = ModelParameters(maxTokens: 300, maxTokensField: .maxCompletionTokens)
+        var params = ModelParameters(maxTokens: 300)
+        params.maxTokensField = .maxCompletionTokens
         let sent = try body(chatRequest("anthropic", "claude", [.text("user", "Hi")], params: params), stream: false)
         #expect(sent["max_tokens"] as? Int == 300)
         #expect(sent["max_completion_tokens"] == nil)

@@ -97,6 +97,19 @@ extension LiveProviderTests {
             #expect(response.extraFields.latency != nil)
         }
 
+        @Test func aLimitNamedMaxCompletionTokensKeepsItsName() async throws {
+            let upstream = try CaptureServer(body: Self.completion)
+            let client = try TestUpstreamClient()
+            var params = ModelParameters(maxTokens: 300)
+            params.maxTokensField = .maxCompletionTokens
+            _ = try await azure(upstream.baseURL, client: client)
+                .complete(chatRequest("azure", "gpt-4o", [.text("user", "Hi")], params: params),
+                          key: ProviderKey(value: "azure-secret"), context: BifrostContext())
+            let body = try upstream.lastBody()
+            #expect(body["max_completion_tokens"] as? Int == 300)
+            #expect(body["max_tokens"] == nil)
+        }
+
         @Test func completionsAndEmbeddingsPathsAndConfiguredVersion() async throws {
             let mock = try MockUpstream()
             let client = try TestUpstreamClient()

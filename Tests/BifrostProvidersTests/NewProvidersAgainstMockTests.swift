@@ -20,6 +20,9 @@ extension LiveProviderTests {
             let (chunks, error) = await drain(try await provider.stream(request, key: ProviderKey(value: "k"), context: BifrostContext()))
             #expect(error == nil, "\(provider.name): \(String(describing: error))")
             #expect(chunks.compactMap { $0.choices.first?.delta?.content?.plainText }.joined() == mockText, "\(provider.name)")
+            // The model asked for, in answers and chunks alike (Vertex sends Gemini models as google/<model>).
+            #expect(response.extraFields.model == model, "\(provider.name)")
+            #expect(chunks.allSatisfy { $0.extraFields.model == model }, "\(provider.name)")
         }
 
         @Test func geminiAnswersAndStreams() async throws {

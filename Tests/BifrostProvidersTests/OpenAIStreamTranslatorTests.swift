@@ -87,13 +87,20 @@ struct OpenAIStreamTranslatorTests {
         let events = [
             #"{"id":"c","choices":[{"index":0,"delta":{"content":"a"}}]}"#,
             #"{"id":"c","object":"chat.completion.chunk","created":1,"model":"m","extra_fields":{"provider":"x"},"choices":[]}"#,
+            #"{"id":"c","object":"chat.completion.chunk","created":1,"model":"m","usage":{"prompt_tokens":1,"completion_tokens":1}}"#,
+            #"{"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":null,"usage":{"prompt_tokens":1,"completion_tokens":1}}"#,
+            "{\"id\":\"c\",\"object\":\"chat.completion.chunk\",\n\"created\":1,\"model\":\"m\",\"choices\":[]}",
+            "{\"id\":\"c\",\"object\":\"chat.completion.chunk\",\r\"created\":1,\"model\":\"m\",\"choices\":[]}",
         ]
         let chunks = try translateAll(events).chunks
-        #expect(chunks.count == 2)
+        #expect(chunks.count == 6)
         #expect(chunks.allSatisfy { $0.verbatimBody == nil })
         let written = String(decoding: JSONWriter.encode(chunks[1]), as: UTF8.self)
         #expect(written.contains(#""extra_fields":{"provider":"openai","model":"gpt-4o"}"#))
         #expect(!written.contains(#""provider":"x""#))
+        // A chunk without a choices array still gets one; a line break never reaches the client.
+        #expect(chunks[2...].allSatisfy { String(decoding: JSONWriter.encode($0), as: UTF8.self).contains(#""choices":[]"#) })
+        #expect(chunks.allSatisfy { !JSONWriter.encode($0).contains(where: { $0 == 0x0A || $0 == 0x0D }) })
     }
 
     @Test func errorEventIsThrown() {

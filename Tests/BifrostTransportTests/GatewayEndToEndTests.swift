@@ -101,15 +101,24 @@ extension LiveGatewayTests {
             #expect(upstreamBody["stream"] == nil)
         }
 
-        @Test func maxCompletionTokensReachesOpenAIUnderItsOwnName() throws {
-            let upstream = try CapturingUpstream()
-            let gateway = try TestGateway(providers: #"{"openai": {"keys": [{"value": "k"}], "network_config": {"base_url": "https://localhost:\#(upstream.server.port)"}}}"#)
-            let response = try gateway.post("/v1/chat/completions", #"{"model":"openai/o3-mini","messages":[{"role":"user","content":"hi"}],"max_completion_tokens":300}"#)
+        /// OpenAI and custom endpoints get the client's name for the limit; the built-in compatible
+        /// providers `max_tokens` (Mistral rejects the other name, Ollama ignores it); so do text completions.
+        @Test(arguments: [("openai", "chat/completions", "max_completion_tokens"), ("inhouse", "chat/completions", "max_completion_tokens"),
+                          ("mistral", "chat/completions", "max_tokens"), ("ollama", "chat/completions", "max_tokens"),
+                          ("openai", "completions", "max_tokens")])
+        func maxCompletionTokensGoesUnderTheNameTheProviderTakes(_ provider: String, _ path: String, _ sentName: String) throws {
+            let upstream = try CapturingUpstream(body: path == "completions"
+                ? #"{"id":"c","object":"text_completion","created":1,"model":"m","choices":[{"index":0,"text":"x","finish_reason":"stop"}]}"#
+                : #"{"id":"c","object":"chat.completion","created":1,"model":"m","choices":[{"index":0,"message":{"role":"assistant","content":"x"},"finish_reason":"stop"}]}"#)
+            let custom = provider == "inhouse" ? #", "custom_provider_config": {"base_provider_type": "openai"}"# : ""
+            let gateway = try TestGateway(providers: #"{"\#(provider)": {"keys": [{"value": "k"}], "network_config": {"base_url": "https://localhost:\#(upstream.server.port)"}\#(custom)}}"#)
+            let input = path == "completions" ? #""prompt":"hi""# : #""messages":[{"role":"user","content":"hi"}]"#
+            let response = try gateway.post("/v1/\(path)", #"{"model":"\#(provider)/o3-mini",\#(input),"max_completion_tokens":300}"#)
             #expect(response.status == 200)
             let request = try #require(upstream.last)
             let sent = try #require(jsonObject(String(decoding: request.body, as: UTF8.self)))
-            #expect(sent["max_completion_tokens"] as? Int == 300)
-            #expect(sent["max_tokens"] == nil)
+            #expect(sent[sentName] as? Int == 300)
+            #expect(sent.keys.filter { $0.hasPrefix("max_") } == [sentName])
         }
 
         @Test func membersTheGatewayDoesNotModelReachTheClientAsTheProviderSentThem() throws {

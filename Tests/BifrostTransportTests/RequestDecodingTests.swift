@@ -37,13 +37,14 @@ struct RequestDecodingTests {
         let older = try decode(#"{"model":"openai/gpt-4o","messages":[{"role":"user","content":"hi"}],"max_tokens":30}"#)
         #expect(older.params.maxTokens == 30 && older.params.maxTokensField == .maxTokens)
         let both = try decode(#"{"model":"openai/gpt-4o","messages":[{"role":"user","content":"hi"}],"max_completion_tokens":300,"max_tokens":30}"#)
-        #expect(both.params.maxTokens == 30 && both.params.maxTokensField == .maxTokens)
+        #expect(both.params.maxTokens == 300 && both.params.maxTokensField == .maxCompletionTokens)
         let nested = try decode(#"{"provider":"openai","model":"o3-mini","messages":[{"role":"user","content":"hi"}],"params":{"max_completion_tokens":7}}"#)
         #expect(nested.params.maxTokens == 7 && nested.params.maxTokensField == .maxCompletionTokens)
     }
 
     @Test func parametersEncodeTheLimitUnderItsNameAndDecodeBackEqual() throws {
-        let params = ModelParameters(temperature: 0.5, maxTokens: 300, maxTokensField: .maxCompletionTokens, extra: ["x": .bool(true)])
+        var params = ModelParameters(temperature: 0.5, maxTokens: 300, extra: ["x": .bool(true)])
+        params.maxTokensField = .maxCompletionTokens
         let json = try JSONEncoder().encode(params)
         let object = try #require(try JSONSerialization.jsonObject(with: json) as? [String: Any])
         #expect(object["max_completion_tokens"] as? Int == 300 && object["max_tokens"] == nil)
@@ -76,10 +77,11 @@ struct RequestDecodingTests {
         }
     }
 
-    @Test func nestedParamsWinOverTopLevelOnes() throws {
-        let request = try decode(#"{"provider":"openai","model":"gpt-4o","messages":[{"role":"user","content":"a"}],"temperature":1,"params":{"temperature":0.2,"custom":true}}"#)
+    @Test func nestedParamsWinOverTopLevelOnesAndTheOthersStay() throws {
+        let request = try decode(#"{"provider":"openai","model":"gpt-4o","messages":[{"role":"user","content":"a"}],"temperature":1,"max_completion_tokens":300,"x":2,"params":{"temperature":0.2,"custom":true,"x":1}}"#)
         #expect(request.params.temperature == 0.2)
-        #expect(request.params.extra["custom"] == .bool(true))
+        #expect(request.params.maxTokens == 300 && request.params.maxTokensField == .maxCompletionTokens)
+        #expect(request.params.extra == ["custom": .bool(true), "x": .number(1)])
     }
 
     @Test func everyKnownParameterIsRecognisedByTheNameItIsWrittenWith() throws {

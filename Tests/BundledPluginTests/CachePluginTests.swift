@@ -124,6 +124,19 @@ struct CachePluginTests {
         #expect(cached.verbatimBody == response.verbatimBody)  // a hit is written like the miss was
     }
 
+    @Test func redisEntriesCarryTheKeptBodyAsAMemberOlderVersionsIgnore() throws {
+        let body = Array(#"{"id":"x","object":"chat.completion","created":1,"model":"m","service_tier":"flex","choices":[]}"#.utf8)
+        var response = BifrostResponse(id: "x", object: "chat.completion", created: 1, model: "m",
+                                       extraFields: ExtraFields(provider: "openai", model: "m"))
+        response.verbatimBody = JSONText(source: body, range: body.indices)
+        let entry = try RedisCacheStore.entry(response)
+        // What a version without kept bodies decodes: the same fields.
+        #expect(try JSONDecoder().decode(BifrostResponse.self, from: Data(entry)) == response)
+        let read = try RedisCacheStore.response(fromEntry: entry)
+        #expect(read == response)
+        #expect(read.verbatimBody?.bytes.elementsEqual(body) == true)
+    }
+
     @Test func noCacheBypassesTheLookupAndNoStoreAlsoTheStore() async throws {
         let provider = CountingProvider()
         let engine = pluginEngine([provider], plugins: [try CachePlugin()])

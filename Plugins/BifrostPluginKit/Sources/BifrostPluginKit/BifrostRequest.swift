@@ -97,8 +97,9 @@ public struct ModelParameters: Sendable, Hashable, Codable {
     public var topK: Int?
     /// The token limit, whichever of OpenAI's names the client gave it.
     public var maxTokens: Int?
-    /// The OpenAI member the limit is sent in: the name the client used.
-    public var maxTokensField: MaxTokensField
+    /// The OpenAI name the client gave the limit; OpenAI, Azure and custom OpenAI-compatible providers
+    /// get it under that name, the others under their own (meaningless without a limit).
+    public var maxTokensField: MaxTokensField = .maxTokens
     public var stop: [String]?
     public var presencePenalty: Double?
     public var frequencyPenalty: Double?
@@ -112,14 +113,13 @@ public struct ModelParameters: Sendable, Hashable, Codable {
     public var extra: [String: JSONValue]
 
     public init(temperature: Double? = nil, topP: Double? = nil, topK: Int? = nil, maxTokens: Int? = nil,
-                maxTokensField: MaxTokensField = .maxTokens, stop: [String]? = nil, presencePenalty: Double? = nil, frequencyPenalty: Double? = nil,
+                stop: [String]? = nil, presencePenalty: Double? = nil, frequencyPenalty: Double? = nil,
                 responseFormat: JSONValue? = nil, tools: [Tool]? = nil, toolChoice: ToolChoice? = nil,
                 parallelToolCalls: Bool? = nil, seed: Int? = nil, user: String? = nil, extra: [String: JSONValue] = [:]) {
         self.temperature = temperature
         self.topP = topP
         self.topK = topK
         self.maxTokens = maxTokens
-        self.maxTokensField = maxTokensField
         self.stop = stop
         self.presencePenalty = presencePenalty
         self.frequencyPenalty = frequencyPenalty
@@ -147,8 +147,8 @@ public struct ModelParameters: Sendable, Hashable, Codable {
         topK = try container.decodeIfPresent(Int.self, forKey: .topK)
         let maxTokens = try container.decodeIfPresent(Int.self, forKey: .maxTokens)
         let maxCompletionTokens = try container.decodeIfPresent(Int.self, forKey: .maxCompletionTokens)
-        self.maxTokens = maxTokens ?? maxCompletionTokens
-        maxTokensField = maxTokens == nil && maxCompletionTokens != nil ? .maxCompletionTokens : .maxTokens
+        self.maxTokens = maxCompletionTokens ?? maxTokens
+        if maxCompletionTokens != nil { maxTokensField = .maxCompletionTokens }
         stop = try container.decodeIfPresent([String].self, forKey: .stop)
         presencePenalty = try container.decodeIfPresent(Double.self, forKey: .presencePenalty)
         frequencyPenalty = try container.decodeIfPresent(Double.self, forKey: .frequencyPenalty)
@@ -181,9 +181,9 @@ public struct ModelParameters: Sendable, Hashable, Codable {
 }
 
 /// Which of OpenAI's names carries a request's token limit. `max_completion_tokens` is the newer one
-/// and the only one its reasoning models (o1, o3, gpt-5) accept; providers with a single name for
-/// the limit ignore this.
-public enum MaxTokensField: String, Sendable, Hashable, Codable {
+/// and the only one its reasoning models (o1, o3, gpt-5) accept; `max_tokens` the one every
+/// OpenAI-compatible server and the legacy completions API know.
+@frozen public enum MaxTokensField: String, Sendable, Hashable, Codable {
     case maxTokens = "max_tokens"
     case maxCompletionTokens = "max_completion_tokens"
 }

@@ -4,9 +4,11 @@ import Foundation
 /// Entries in Redis as JSON under `<prefix>cache:<sha256 hex>`, with the TTL set by Redis
 /// (`SET ... PX`), so every replica sharing the Redis shares the cache.
 ///
-/// An entry is the response's fields (Codable), wrapped as `{"response": fields, "body": body}` when
-/// the response still holds the provider's body (``BifrostResponse/verbatimBody``): a hit is then
-/// written like the miss was, members the gateway does not model included, as the memory store does.
+/// An entry is the response's fields (Codable) plus, when the response still holds the provider's
+/// body (``BifrostResponse/verbatimBody``), that body as one more member, `provider_body`: a hit is
+/// then written like the miss was, members the gateway does not model included, as the memory store
+/// does. Decoding the fields ignores the extra member, so versions with and without it read each
+/// other's entries (replicas mid-upgrade, a rollback).
 public final class RedisCacheStore: CacheStore {
     private let client: any RedisClient
     private let prefix: String
@@ -36,28 +38,25 @@ public final class RedisCacheStore: CacheStore {
     }
 
     static func entry(_ response: BifrostResponse) throws -> [UInt8] {
-        let fields = try JSONEncoder().encode(response)
-        guard let body = response.verbatimBody else { return Array(fields) }
-        var entry = Array(#"{"response":"#.utf8)
-        entry.append(contentsOf: fields)
-        entry.append(contentsOf: #","body":"#.utf8)
+        var entry = Array(try JSONEncoder().encode(response))
+        guard let body = response.verbatimBody, entry.last == UInt8(ascii: "}") else { return entry }
+        entry.removeLast()
+        entry.append(contentsOf: #","provider_body":"#.utf8)
         entry.append(contentsOf: body.bytes)
         entry.append(UInt8(ascii: "}"))
         return entry
     }
 
     static func response(fromEntry bytes: [UInt8]) throws -> BifrostResponse {
-        var fields: Range<Int>?, body: Range<Int>?
-        try JSONReader.read(bytes) { reader in
+        var response = try JSONDecoder().decode(BifrostResponse.self, from: Data(bytes))
+        var body: Range<Int>?
+        // As deep as JSONDecoder goes: an entry it read is never refused here.
+        try JSONReader.read(bytes, maxDepth: 512) { reader in
             try reader.readObject { reader, key in
-                if key.is("response") { fields = try reader.skipValueRange() }
-                else if key.is("body") { body = try reader.skipValueRange() }
-                else { try reader.skipValue() }
+                if key.is("provider_body") { body = try reader.skipValueRange() } else { try reader.skipValue() }
             }
         }
-        guard let fields, let body else { return try JSONDecoder().decode(BifrostResponse.self, from: Data(bytes)) }
-        var response = try JSONDecoder().decode(BifrostResponse.self, from: Data(bytes[fields]))
-        response.verbatimBody = JSONText(source: bytes, range: body)
+        if let body { response.verbatimBody = JSONText(source: bytes, range: body) }
         return response
     }
 }
