@@ -8,9 +8,12 @@ enum OpenAICodec {
     enum TokenLimitName: Sendable {
         /// `max_tokens`, which every OpenAI-compatible server accepts.
         case maxTokens
-        /// The name the client used (``ModelParameters/maxTokensField``): for OpenAI, Azure and custom
-        /// endpoints, where reasoning models take only `max_completion_tokens` and older models or API
-        /// versions only `max_tokens`.
+        /// `max_completion_tokens`: OpenAI's, which all its chat models accept and its reasoning models
+        /// require, whichever name (or dialect) the client used.
+        case maxCompletionTokens
+        /// The name the client used (``ModelParameters/maxTokensField``): for Azure and custom endpoints,
+        /// where reasoning models take only `max_completion_tokens` and older API versions or servers
+        /// only `max_tokens`.
         case clients
     }
 
@@ -39,8 +42,12 @@ enum OpenAICodec {
         number("temperature", params.temperature)
         number("top_p", params.topP)
         if let maxTokens = params.maxTokens {
-            let completionTokens = tokenLimit == .clients && params.maxTokensField == .maxCompletionTokens
-                && request.input.kind == .chatCompletion
+            let named = switch tokenLimit {
+            case .maxTokens: MaxTokensField.maxTokens
+            case .maxCompletionTokens: MaxTokensField.maxCompletionTokens
+            case .clients: params.maxTokensField
+            }
+            let completionTokens = named == .maxCompletionTokens && request.input.kind == .chatCompletion
             writer.member(completionTokens ? "max_completion_tokens" : "max_tokens", maxTokens)
         }
         if let stop = params.stop {

@@ -11,8 +11,8 @@ public struct OpenAICompatibleProvider: Provider {
     public let baseURL: String
     private let config: ProviderConfig
     private let upstream: UpstreamCall
-    /// OpenAI itself and custom endpoints get the limit under the client's name; the built-in
-    /// compatible providers, `max_tokens` (Mistral rejects `max_completion_tokens`, Ollama ignores it).
+    /// OpenAI gets the limit as `max_completion_tokens`, custom endpoints under the client's name, the
+    /// built-in compatible providers as `max_tokens` (Mistral rejects the other name, Ollama ignores it).
     private let tokenLimit: OpenAICodec.TokenLimitName
     /// The parsed URL of each kind of call (or why the base URL is unusable), made once.
     private let endpoints: Endpoints
@@ -38,7 +38,7 @@ public struct OpenAICompatibleProvider: Provider {
         let base = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
         self.baseURL = base
         self.config = config
-        tokenLimit = name == "openai" || ProviderCatalog.isCustomOpenAICompatible(name) ? .clients : .maxTokens
+        tokenLimit = name == "openai" ? .maxCompletionTokens : ProviderCatalog.isCustomOpenAICompatible(name) ? .clients : .maxTokens
         let upstream = UpstreamCall(provider: name, client: client, config: config, keyHeader: .bearer)
         self.upstream = upstream
         func endpoint(_ kind: RequestKind) -> Result<ParsedURL, BifrostError> {

@@ -93,7 +93,7 @@ extension LiveGatewayTests {
             #expect(upstreamBody["model"] as? String == "gpt-4o-mini")
             #expect((upstreamBody["messages"] as? [[String: Any]])?.count == 2)
             #expect(upstreamBody["temperature"] as? Double == 0.2)
-            #expect(upstreamBody["max_tokens"] as? Int == 50)
+            #expect(upstreamBody["max_completion_tokens"] as? Int == 50)  // OpenAI's name for the limit, whichever the client used
             #expect(upstreamBody["stop"] as? [String] == ["END"])
             #expect(upstreamBody["seed"] as? Int == 7)
             // Unknown parameters pass through untouched.
@@ -101,24 +101,39 @@ extension LiveGatewayTests {
             #expect(upstreamBody["stream"] == nil)
         }
 
-        /// OpenAI and custom endpoints get the client's name for the limit; the built-in compatible
-        /// providers `max_tokens` (Mistral rejects the other name, Ollama ignores it); so do text completions.
-        @Test(arguments: [("openai", "chat/completions", "max_completion_tokens"), ("inhouse", "chat/completions", "max_completion_tokens"),
-                          ("mistral", "chat/completions", "max_tokens"), ("ollama", "chat/completions", "max_tokens"),
-                          ("openai", "completions", "max_tokens")])
-        func maxCompletionTokensGoesUnderTheNameTheProviderTakes(_ provider: String, _ path: String, _ sentName: String) throws {
+        /// OpenAI gets `max_completion_tokens` whatever the client's name for the limit, custom endpoints
+        /// the client's name; the built-in compatible providers `max_tokens` (Mistral rejects the other
+        /// name, Ollama ignores it), and so do text completions.
+        @Test(arguments: [("openai", "chat/completions", "max_completion_tokens", "max_completion_tokens"),
+                          ("openai", "chat/completions", "max_tokens", "max_completion_tokens"),
+                          ("inhouse", "chat/completions", "max_completion_tokens", "max_completion_tokens"),
+                          ("inhouse", "chat/completions", "max_tokens", "max_tokens"),
+                          ("mistral", "chat/completions", "max_completion_tokens", "max_tokens"),
+                          ("ollama", "chat/completions", "max_completion_tokens", "max_tokens"),
+                          ("openai", "completions", "max_completion_tokens", "max_tokens")])
+        func theTokenLimitGoesUnderTheNameTheProviderTakes(_ provider: String, _ path: String, _ clientName: String, _ sentName: String) throws {
             let upstream = try CapturingUpstream(body: path == "completions"
                 ? #"{"id":"c","object":"text_completion","created":1,"model":"m","choices":[{"index":0,"text":"x","finish_reason":"stop"}]}"#
                 : #"{"id":"c","object":"chat.completion","created":1,"model":"m","choices":[{"index":0,"message":{"role":"assistant","content":"x"},"finish_reason":"stop"}]}"#)
             let custom = provider == "inhouse" ? #", "custom_provider_config": {"base_provider_type": "openai"}"# : ""
             let gateway = try TestGateway(providers: #"{"\#(provider)": {"keys": [{"value": "k"}], "network_config": {"base_url": "https://localhost:\#(upstream.server.port)"}\#(custom)}}"#)
             let input = path == "completions" ? #""prompt":"hi""# : #""messages":[{"role":"user","content":"hi"}]"#
-            let response = try gateway.post("/v1/\(path)", #"{"model":"\#(provider)/o3-mini",\#(input),"max_completion_tokens":300}"#)
+            let response = try gateway.post("/v1/\(path)", #"{"model":"\#(provider)/o3-mini",\#(input),"\#(clientName)":300}"#)
             #expect(response.status == 200)
             let request = try #require(upstream.last)
             let sent = try #require(jsonObject(String(decoding: request.body, as: UTF8.self)))
             #expect(sent[sentName] as? Int == 300)
             #expect(sent.keys.filter { $0.hasPrefix("max_") } == [sentName])
+        }
+
+        @Test func anAnthropicClientsLimitReachesOpenAIUnderOpenAIsName() throws {
+            let upstream = try CapturingUpstream()
+            let gateway = try TestGateway(providers: #"{"openai": {"keys": [{"value": "k"}], "network_config": {"base_url": "https://localhost:\#(upstream.server.port)"}}}"#)
+            let response = try gateway.post("/anthropic/v1/messages", #"{"model":"openai/o3-mini","max_tokens":10,"messages":[{"role":"user","content":"hi"}]}"#)
+            #expect(response.status == 200)
+            let request = try #require(upstream.last)
+            let sent = try #require(jsonObject(String(decoding: request.body, as: UTF8.self)))
+            #expect(sent["max_completion_tokens"] as? Int == 10 && sent["max_tokens"] == nil)
         }
 
         @Test func membersTheGatewayDoesNotModelReachTheClientAsTheProviderSentThem() throws {

@@ -97,8 +97,8 @@ public struct ModelParameters: Sendable, Hashable, Codable {
     public var topK: Int?
     /// The token limit, whichever of OpenAI's names the client gave it.
     public var maxTokens: Int?
-    /// The OpenAI name the client gave the limit; OpenAI, Azure and custom OpenAI-compatible providers
-    /// get it under that name, the others under their own (meaningless without a limit).
+    /// The OpenAI name the client gave the limit; Azure and custom OpenAI-compatible providers get it
+    /// under that name (meaningless without a limit).
     public var maxTokensField: MaxTokensField = .maxTokens
     public var stop: [String]?
     public var presencePenalty: Double?
