@@ -8,10 +8,14 @@ import Testing
 struct CompleteBodyTests {
     static let bigBody = (0..<1_000_000).map { UInt8(truncatingIfNeeded: $0 &* 7) }
 
-    /// "small" for any path but `/big`, which answers a 1 MB body with a Content-Length.
+    /// Just over the 256 KiB a body stream buffers before the connection stops reading.
+    static let overWatermark = [UInt8](repeating: 0x61, count: 257 * 1024)
+
+    /// "small" for any path but `/big`, which answers a 1 MB body with a Content-Length, and
+    /// `/over-watermark`.
     static func server() throws -> TestServer {
         try TestServer(handler: ClosureHandler { request, responder in
-            let body = request.target == "/big" ? bigBody : Array("small".utf8)
+            let body = request.target == "/big" ? bigBody : request.target == "/over-watermark" ? overWatermark : Array("small".utf8)
             responder.send(HTTPResponse(status: .ok, body: body))
         })
     }
@@ -46,6 +50,19 @@ struct CompleteBodyTests {
             let body = try await response.body.collect()
             #expect(body.count == Self.bigBody.count)
             #expect(body.elementsEqual(Self.bigBody))
+        }
+        #expect(server.server.acceptedConnections == 1)
+    }
+
+    @Test func aBodyThatEndsWhileReadingIsPausedLeavesTheConnectionReusable() async throws {
+        let server = try Self.server()
+        let client = try TestHTTPClient()
+        for _ in 0..<3 {
+            let response = try await client.client.execute(try HTTPClientRequest(url: "http://127.0.0.1:\(server.port)/over-watermark"))
+            // Not reading yet: the stream fills past its limit with the body's last bytes, so reading
+            // is paused when the body ends.
+            try await Task.sleep(for: .milliseconds(100))
+            #expect(try await response.body.collect().count == Self.overWatermark.count)
         }
         #expect(server.server.acceptedConnections == 1)
     }

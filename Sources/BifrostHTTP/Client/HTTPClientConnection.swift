@@ -495,7 +495,13 @@ final class HTTPClientConnection: IOEventHandler, TimerTarget, FlushTarget {
         responseHead = nil
         phase = .idle
         deadline.set(nil, target: self, loop: loop)
-        if reusable && inbound.isEmpty && !readPaused {
+        if readPaused {
+            // Reading was held back for this body's reader, which has all of it now. Anything the
+            // peer sent after the response (or its close) is still unread: then it cannot be reused.
+            readPaused = false
+            if Socket.hasPendingInputOrClosed(fd) { return close() }
+        }
+        if reusable && inbound.isEmpty {
             pool.connectionBecameIdle(self)
         } else {
             close()
