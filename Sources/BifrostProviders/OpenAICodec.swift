@@ -6,11 +6,9 @@ import BifrostPluginKit
 enum OpenAICodec {
     /// The member a provider takes a chat request's token limit in.
     enum TokenLimitName: Sendable {
-        /// `max_tokens`, which every OpenAI-compatible server accepts.
-        case maxTokens
-        /// `max_completion_tokens`: OpenAI's, which all its chat models accept and its reasoning models
-        /// require, whichever name (or dialect) the client used.
-        case maxCompletionTokens
+        /// Always this one: `max_tokens` for servers that know no other, `max_completion_tokens` for
+        /// OpenAI (all its chat models accept it, its reasoning models nothing else).
+        case fixed(MaxTokensField)
         /// The name the client used (``ModelParameters/maxTokensField``): for Azure and custom endpoints,
         /// where reasoning models take only `max_completion_tokens` and older API versions or servers
         /// only `max_tokens`.
@@ -19,7 +17,7 @@ enum OpenAICodec {
 
     /// The request body: known parameters by name, then `extra` parameters untouched. Text
     /// completions always name the limit `max_tokens` (the legacy API has no other).
-    static func requestBody(_ request: BifrostRequest, stream: Bool, tokenLimit: TokenLimitName = .maxTokens) -> [UInt8] {
+    static func requestBody(_ request: BifrostRequest, stream: Bool, tokenLimit: TokenLimitName = .fixed(.maxTokens)) -> [UInt8] {
         var writer = JSONWriter(capacity: 512)
         writer.open()
         writer.member("model", request.model)
@@ -43,8 +41,7 @@ enum OpenAICodec {
         number("top_p", params.topP)
         if let maxTokens = params.maxTokens {
             let named = switch tokenLimit {
-            case .maxTokens: MaxTokensField.maxTokens
-            case .maxCompletionTokens: MaxTokensField.maxCompletionTokens
+            case .fixed(let field): field
             case .clients: params.maxTokensField
             }
             let completionTokens = named == .maxCompletionTokens && request.input.kind == .chatCompletion

@@ -38,7 +38,7 @@ public struct OpenAICompatibleProvider: Provider {
         let base = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
         self.baseURL = base
         self.config = config
-        tokenLimit = name == "openai" ? .maxCompletionTokens : ProviderCatalog.isCustomOpenAICompatible(name) ? .clients : .maxTokens
+        tokenLimit = name == "openai" ? .fixed(.maxCompletionTokens) : config.baseProviderType != nil ? .clients : .fixed(.maxTokens)
         let upstream = UpstreamCall(provider: name, client: client, config: config, keyHeader: .bearer)
         self.upstream = upstream
         func endpoint(_ kind: RequestKind) -> Result<ParsedURL, BifrostError> {

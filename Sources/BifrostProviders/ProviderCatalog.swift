@@ -14,12 +14,6 @@ public enum ProviderCatalog {
         "parasail": "https://api.parasail.io",
     ]
 
-    /// Whether `name` is a provider declared in config (`custom_provider_config`) rather than one of
-    /// the built-in OpenAI-compatible ones.
-    static func isCustomOpenAICompatible(_ name: String) -> Bool {
-        openAICompatibleDefaults[name] == nil && name != "sgl"
-    }
-
     /// Anthropic's default base URL (overridable with `network_config.base_url`).
     public static let anthropicDefault = "https://api.anthropic.com"
 
@@ -45,7 +39,7 @@ public enum ProviderCatalog {
             default:
                 break
             }
-            let speaksOpenAI = !isCustomOpenAICompatible(name) || config.baseProviderType == "openai"
+            let speaksOpenAI = openAICompatibleDefaults[name] != nil || name == "sgl" || config.baseProviderType == "openai"
             guard speaksOpenAI, let base = config.network.baseURL ?? openAICompatibleDefaults[name] else { return nil }
             return OpenAICompatibleProvider(name: name, baseURL: base, client: client, config: config)
         }

@@ -8,7 +8,7 @@ extension UpstreamCall {
     /// written by ``OpenAICodec``, the answer decoded into a response with its latency (and the raw
     /// provider JSON when `send_back_raw_response` is on).
     func openAICompletion(_ request: BifrostRequest, to endpoint: ParsedURL, key: ProviderKey, context: BifrostContext,
-                          sendBackRawResponse: Bool, tokenLimit: OpenAICodec.TokenLimitName = .maxTokens) async throws -> BifrostResponse {
+                          sendBackRawResponse: Bool, tokenLimit: OpenAICodec.TokenLimitName = .fixed(.maxTokens)) async throws -> BifrostResponse {
         let body = OpenAICodec.requestBody(request, stream: false, tokenLimit: tokenLimit)
         let (bytes, latency) = try await call(body, to: endpoint, key: key, context: context)
         return try openAIResponse(bytes, latency: latency, request: request, sendBackRawResponse: sendBackRawResponse)
@@ -29,7 +29,7 @@ extension UpstreamCall {
     /// A streamed call in OpenAI's wire format, relayed chunk by chunk; `reportedModel` is the model
     /// the chunks' `extra_fields` name when it is not the one sent (Vertex sends `google/<model>`).
     func openAIStream(_ request: BifrostRequest, to endpoint: ParsedURL, key: ProviderKey, context: BifrostContext,
-                      skipsEmptyChunks: Bool = false, tokenLimit: OpenAICodec.TokenLimitName = .maxTokens,
+                      skipsEmptyChunks: Bool = false, tokenLimit: OpenAICodec.TokenLimitName = .fixed(.maxTokens),
                       reportedModel: String? = nil) async throws -> BifrostStream {
         let provider = self.provider
         let model = reportedModel ?? request.model
